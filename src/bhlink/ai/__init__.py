@@ -1,0 +1,1 @@
+"""Assistive AI workflows with clinician review."""

@@ -1,0 +1,1 @@
+"""Adapters to vendor systems and the sync engine."""

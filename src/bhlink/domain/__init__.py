@@ -1,0 +1,1 @@
+"""Pure rules and types of behavioral-health practice: no framework, no storage."""

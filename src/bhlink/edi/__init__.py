@@ -1,0 +1,1 @@
+"""X12 EDI library (pure)."""

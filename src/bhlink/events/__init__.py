@@ -1,0 +1,1 @@
+"""Domain events: outbox relay and webhook delivery."""

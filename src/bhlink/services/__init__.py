@@ -1,0 +1,1 @@
+"""Use cases: each owns its unit of work, audit events and outbox events."""

@@ -1,0 +1,1 @@
+"""Queries (repositories), one module per capability."""
