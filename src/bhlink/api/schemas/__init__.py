@@ -1,1 +1,0 @@
-"""Pydantic request and response schemas, one module per resource family."""

@@ -1,0 +1,1 @@
+"""Request and response shapes of the API (pydantic), shared by the HTTP layer and the services."""

@@ -1,0 +1,86 @@
+"""Common schema base: camelCase JSON, strict unknown-field handling, UTC timestamps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic.alias_generators import to_camel
+
+
+def _require_aware(value: datetime) -> datetime:
+    if value.tzinfo is None:
+        raise ValueError("timestamp must carry a UTC offset, e.g. 2026-01-25T15:00:00Z")
+    return value.astimezone(UTC)
+
+
+def format_utc(value: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, at the precision the value has (never a local offset)."""
+    text = value.astimezone(UTC).isoformat()
+    return text.replace("+00:00", "Z")
+
+
+# Input: must have an offset (converted to UTC). Output: always ...Z.
+UtcDateTime = Annotated[
+    datetime,
+    AfterValidator(_require_aware),
+    PlainSerializer(format_utc, return_type=str, when_used="json"),
+]
+
+Str200 = Annotated[str, Field(min_length=1, max_length=200)]
+OptStr200 = Annotated[str | None, Field(default=None, max_length=200)]
+
+
+class ApiModel(BaseModel):
+    """Base for every schema: camelCase on the wire, snake_case in Python."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        str_strip_whitespace=True,
+    )
+
+
+class WriteModel(ApiModel):
+    """Base for request bodies: unknown fields are an error that names them."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel,
+        populate_by_name=True,
+        str_strip_whitespace=True,
+        extra="forbid",
+    )
+
+
+T = TypeVar("T")
+
+
+class ListEnvelope(ApiModel, Generic[T]):
+    """The seeds' list shape plus an opaque cursor for the next page."""
+
+    items: list[T]
+    page: int
+    page_size: int
+    total: int
+    next_cursor: str | None = None
+
+
+class Address(ApiModel):
+    """A postal address (seed 003 shape)."""
+
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, str_strip_whitespace=True, extra="forbid"
+    )
+
+    line1: Str200
+    line2: OptStr200 = None
+    city: Annotated[str, Field(min_length=1, max_length=100)]
+    region: Annotated[str, Field(min_length=2, max_length=50)]
+    postal_code: Annotated[str, Field(min_length=3, max_length=20)]
+    country: Annotated[str, Field(min_length=2, max_length=2)] = "US"
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """JSON-ready dict with camelCase keys."""
+    return model.model_dump(mode="json", by_alias=True)

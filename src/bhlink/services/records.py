@@ -1,0 +1,52 @@
+"""Helpers every write shares: stamping change numbers and versions, diffing changed fields."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any, Protocol
+
+from bhlink.domain.clock import utcnow
+from bhlink.store.unit_of_work import UnitOfWork
+
+
+class Stampable(Protocol):
+    """A tenant-owned record (see store.tables.base.TenantRecord)."""
+
+    @property
+    def integration_id(self) -> str:
+        """The owning integration."""
+
+    created_at: datetime
+    updated_at: datetime
+    change_seq: int
+    version: int
+
+
+def stamp_new(uow: UnitOfWork, record: Stampable) -> tuple[int, datetime]:
+    """Give a new record its first change number, timestamps and version."""
+    seq, at = uow.next_change(record.integration_id, utcnow())
+    record.change_seq = seq
+    record.created_at = at
+    record.updated_at = at
+    record.version = 1
+    return seq, at
+
+
+def stamp_update(uow: UnitOfWork, record: Stampable) -> tuple[int, datetime]:
+    """Move an updated record to the end of the change order and bump its version."""
+    seq, at = uow.next_change(record.integration_id, utcnow())
+    record.change_seq = seq
+    record.updated_at = at
+    record.version = record.version + 1
+    return seq, at
+
+
+def apply_changes(record: Any, values: Mapping[str, Any]) -> list[str]:
+    """Set attributes that differ; return the names that changed (for events and audit)."""
+    changed: list[str] = []
+    for name, value in values.items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+            changed.append(name)
+    return changed

@@ -1,0 +1,99 @@
+"""The unit of work: one session, one transaction, and the repositories that speak through it."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bhlink.store.queries.audit import AuditQueries
+from bhlink.store.queries.idempotency import IdempotencyQueries
+from bhlink.store.queries.outbox import OutboxQueries
+from bhlink.store.queries.patients import PatientQueries
+from bhlink.store.queries.practice import PracticeQueries
+from bhlink.store.queries.scheduling import AppointmentQueries
+from bhlink.store.queries.tenancy import TenancyQueries
+from bhlink.store.tables import Integration
+
+
+class UniqueViolation(Exception):
+    """A write broke a unique constraint (a concurrent create of the same natural key)."""
+
+
+class UnitOfWork:
+    """What services receive: repositories over one transaction, committed once by the caller."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.tenancy = TenancyQueries(session)
+        self.practice = PracticeQueries(session)
+        self.patients = PatientQueries(session)
+        self.appointments = AppointmentQueries(session)
+        self.audit = AuditQueries(session)
+        self.outbox = OutboxQueries(session)
+        self.idempotency = IdempotencyQueries(session)
+        self._change_clock: dict[str, datetime] = {}
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self.session.get_bind().dialect.name
+
+    def add(self, record: Any) -> None:
+        """Stage a new record."""
+        self.session.add(record)
+
+    def delete(self, record: Any) -> None:
+        """Stage a deletion."""
+        self.session.delete(record)
+
+    def flush(self) -> None:
+        """Send staged changes now; a unique violation becomes UniqueViolation."""
+        try:
+            self.session.flush()
+        except IntegrityError as exc:
+            raise UniqueViolation(str(exc.orig).split("\n")[0]) from exc
+
+    def commit(self) -> None:
+        """Make the transaction durable (the only acknowledgement point)."""
+        try:
+            self.session.commit()
+        except IntegrityError as exc:
+            self.session.rollback()
+            raise UniqueViolation(str(exc.orig).split("\n")[0]) from exc
+
+    def rollback(self) -> None:
+        """Undo everything since the last commit."""
+        self.session.rollback()
+
+    def close(self) -> None:
+        """Release the connection (rolls back anything uncommitted)."""
+        self.session.close()
+
+    def next_change(self, integration_id: str, now: datetime) -> tuple[int, datetime]:
+        """Take the next change number and a timestamp for a write in this integration.
+
+        The UPDATE locks the integration row until commit, so change numbers are handed out in
+        commit order and `updatedAt` never goes backwards within a tenant, even if clocks of
+        two servers disagree: this is what makes `updatedAfter` + cursor paging exact.
+        """
+        last = self._change_clock.get(integration_id)
+        stamp = now
+        row = self.session.execute(
+            update(Integration)
+            .where(Integration.id == integration_id)
+            .values(change_seq=Integration.change_seq + 1)
+            .returning(Integration.change_seq, Integration.last_change_at)
+        ).one()
+        seq, previous = int(row[0]), row[1]
+        floor = max(t for t in (previous, last) if t is not None) if (previous or last) else None
+        if floor is not None and stamp <= floor:
+            stamp = floor + timedelta(microseconds=1)
+        self.session.execute(
+            update(Integration).where(Integration.id == integration_id).values(last_change_at=stamp)
+        )
+        self._change_clock[integration_id] = stamp
+        return seq, stamp
