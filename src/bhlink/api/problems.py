@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
 from bhlink.domain.errors import DomainError, FieldProblem, RateLimited
+from bhlink.store.unit_of_work import is_integrity_error
 
 PROBLEM_TYPE_BASE = "https://bhlink.dev/problems/"
 PROBLEM_JSON = "application/problem+json"
@@ -148,6 +149,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
+        if is_integrity_error(exc):
+            return problem_response(409, detail="the change conflicts with an existing record", code="constraint_violation", instance=request.url.path)
         # Log the type and request id only: exception text may quote PHI from the data.
         log.error(
             "unhandled error",

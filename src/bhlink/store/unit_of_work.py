@@ -23,6 +23,11 @@ class UniqueViolation(Exception):
     """A write broke a unique constraint (a concurrent create of the same natural key)."""
 
 
+def is_integrity_error(exc: BaseException) -> bool:
+    """Whether an exception escaping a unit of work is a constraint violation (a 409, not a 500)."""
+    return isinstance(exc, (IntegrityError, UniqueViolation))
+
+
 class UnitOfWork:
     """What services receive: repositories over one transaction, committed once by the caller."""
 
@@ -82,6 +87,12 @@ class UnitOfWork:
         """
         last = self._change_clock.get(integration_id)
         stamp = now
+        # no_autoflush: pending changes are flushed by the caller's explicit flush, where a
+        # unique violation can be reported against the right field.
+        with self.session.no_autoflush:
+            return self._bump(integration_id, stamp, last)
+
+    def _bump(self, integration_id: str, stamp: datetime, last: datetime | None) -> tuple[int, datetime]:
         row = self.session.execute(
             update(Integration)
             .where(Integration.id == integration_id)

@@ -11,7 +11,7 @@ from bhlink.api import listing
 from bhlink.api.deps import BoxDep, CurrentActor, Idempotent, IfMatch, SettingsDep, UowDep
 from bhlink.api.docs_models import READ_ERRORS, WRITE_ERRORS
 from bhlink.api.responses import json_response
-from bhlink.api.routers.patients import IdQuery, parse_timestamp
+from bhlink.api.routers.patients import LocationIdQuery, PatientIdQuery, ProviderIdQuery, parse_timestamp
 from bhlink.api.routing import TransactionalRoute
 from bhlink.schemas.appointments import (
     AppointmentPatch,
@@ -42,9 +42,9 @@ def list_appointments(
     actor: CurrentActor,
     uow: UowDep,
     box: BoxDep,
-    patient_id: Annotated[IdQuery, Query(alias="patientId")] = None,
-    provider_id: Annotated[IdQuery, Query(alias="providerId")] = None,
-    location_id: Annotated[IdQuery, Query(alias="locationId")] = None,
+    patient_id: PatientIdQuery = None,
+    provider_id: ProviderIdQuery = None,
+    location_id: LocationIdQuery = None,
     status: Annotated[
         str | None, Query(pattern="^(scheduled|confirmed|checked_in|completed|cancelled|no_show)$")
     ] = None,

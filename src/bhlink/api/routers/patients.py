@@ -23,7 +23,10 @@ router = APIRouter(
     prefix="/integrations/{integration_id}", route_class=TransactionalRoute, tags=["patients"]
 )
 
-IdQuery = Annotated[str | None, Query(min_length=3, max_length=40, pattern=r"^[a-z]+_[0-9a-z]+$")]
+_ID_PATTERN = r"^[a-z]+_[0-9a-z]+$"
+PatientIdQuery = Annotated[str | None, Query(alias="patientId", min_length=3, max_length=40, pattern=_ID_PATTERN)]
+ProviderIdQuery = Annotated[str | None, Query(alias="providerId", min_length=3, max_length=40, pattern=_ID_PATTERN)]
+LocationIdQuery = Annotated[str | None, Query(alias="locationId", min_length=3, max_length=40, pattern=_ID_PATTERN)]
 
 
 def parse_timestamp(name: str, value: str | None) -> datetime | None:
@@ -53,7 +56,7 @@ def _list(
     actor: CurrentActor,
     uow: UowDep,
     box: BoxDep,
-    patient_id: IdQuery = None,
+    patient_id: PatientIdQuery = None,
     mrn: Annotated[str | None, Query(max_length=64)] = None,
     updated_after: Annotated[
         str | None, Query(alias="updatedAfter", max_length=40, description="ISO 8601 timestamp")
@@ -61,7 +64,7 @@ def _list(
     active_on: Annotated[
         str | None, Query(alias="activeOn", max_length=40, description="ISO 8601 date")
     ] = None,
-    provider_id: IdQuery = None,
+    provider_id: ProviderIdQuery = None,
     status: Annotated[str | None, Query(pattern="^(active|inactive|discharged|deceased)$")] = None,
     page_size: listing.PageSize = 50,
     cursor: listing.Cursor = None,
