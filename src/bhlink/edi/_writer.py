@@ -22,8 +22,8 @@ from bhlink.edi._claims import (
     Payer,
     Receiver,
     ServiceLine,
-    Subscriber,
     Submitter,
+    Subscriber,
 )
 from bhlink.edi._envelope import Envelope
 from bhlink.edi._exceptions import ClaimValidationError
