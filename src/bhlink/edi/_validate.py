@@ -341,8 +341,9 @@ def _check_837_transaction(transaction: Transaction, problems: list[Problem]) ->
 def validate_837(source: Source) -> list[Problem]:
     """Every problem in an 837P/837I file that pyx12 does not catch.
 
-    Besides syntax and envelope problems: NPI check digits, ICD-10 format and decimals, ICD-9 qualifiers,
-    POS and frequency codes, REF*F8 for 7/8, modifiers, diagnosis pointers, CLM02
-    against the line charges, billing ZIP+4 and PO boxes, HL numbering and parents.
+    Besides syntax and envelope problems: NPI check digits, ICD-10 format and
+    decimals, ICD-9 qualifiers, POS and frequency codes, REF*F8 for 7/8, modifiers,
+    diagnosis pointers, CLM02 against the line charges, billing ZIP+4 and PO boxes,
+    HL numbering and parents.
     """
     return _run(source, _check_837_transaction)
