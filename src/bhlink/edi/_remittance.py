@@ -234,13 +234,14 @@ class _LineBuilder:
     def build(self) -> ServicePayment:
         svc = self.svc
         original = _procedure(svc, 6) if svc.composite(6) else None
+        units = read_optional_decimal(svc, 5)
         line_control = next((r.value for r in self.references if r.qualifier == "6R"), None)
         return ServicePayment(
             procedure=_procedure(svc, 1),
             charge=read_decimal(svc, 2),
             paid=read_decimal(svc, 3),
             # 835 TR3 2110 SVC05: "If not present, the value is assumed to be one."
-            units=read_optional_decimal(svc, 5) or Decimal(1),
+            units=Decimal(1) if units is None else units,
             position=svc.position,
             revenue_code=svc.value(4),
             original_procedure=original,
