@@ -51,3 +51,15 @@ def assert_pyx12_accepts(text: str) -> None:
     (ack,) = read_999(ack_text)
     assert ack.group_status == "A", ack
     assert all(response.status == "A" for response in ack.responses), ack.responses
+
+
+# pyx12 4.0.0 builds the 999 AK2 from ST03, which the 835 map marks "Not Used", so for
+# every 835 it logs this one line after validating (seen on all the shared 835 samples).
+PYX12_835_ACK_BUG = "Failed to create 999 response"
+
+
+def assert_pyx12_accepts_835(text: str) -> None:
+    """Like assert_pyx12_accepts for an 835, whose 999 pyx12 cannot generate."""
+    ok, errors, _ = pyx12_validate(text)
+    assert [e for e in errors if e != PYX12_835_ACK_BUG] == [], errors
+    assert ok
