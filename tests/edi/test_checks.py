@@ -185,7 +185,7 @@ def test_problem_messages_never_carry_phi() -> None:
     claim = doc.claim(
         doc.line(modifiers=("x",), diagnosis_pointers=(7,)),
         diagnoses=("F33.1",),
-        subscriber=doc.subscriber(sex="X", claim_filing_indicator="??"),  # type: ignore[arg-type]
+        subscriber=doc.subscriber(sex="X", claim_filing_indicator="??"),
     )
     problems = check_837p(doc.billing_provider(npi="1111111111"), [claim])
     assert len(problems) >= 6

@@ -71,7 +71,9 @@ def test_synthetic_behavioral_835() -> None:
     assert claim.received_date == date(2024, 1, 15)
     (line,) = claim.service_lines
     assert line.procedure == ProcedureCode("HC", "90837", ("95",))
-    assert (line.charge, line.paid, line.units) == (Decimal("200.00"), Decimal("120.00"), 1)
+    assert (line.charge, line.paid, line.units) == (
+        Decimal("200.00"), Decimal("120.00"), Decimal(1),
+    )  # fmt: skip
     assert line.service_date == date(2024, 1, 10)
     assert line.adjustments == (
         Adjustment("CO", "45", Decimal("60.00")),

@@ -13,8 +13,8 @@ Element = tuple[Repetition, ...]
 _EMPTY_ELEMENT: Element = (("",),)
 
 # What callers may pass to Segment.of for one element: a plain value, a composite as a
-# sequence of components, a list of composites for a repeated element, or None for empty.
-ElementInput = str | Sequence[str] | list[Sequence[str]] | None
+# sequence of components, a sequence of composites for a repeated element, or None.
+ElementInput = str | Sequence[str] | Sequence[Sequence[str]] | None
 
 
 def _trim_repetition(components: Sequence[str]) -> Repetition:
@@ -50,8 +50,8 @@ def _to_element(value: ElementInput) -> Element:
         return _EMPTY_ELEMENT
     if isinstance(value, str):
         return ((value,),)
-    if isinstance(value, list) and value and not isinstance(value[0], str):
-        return tuple(tuple(rep) for rep in value)
+    if value and not isinstance(value[0], str):
+        return tuple(tuple(str(component) for component in rep) for rep in value)
     return (tuple(str(component) for component in value),)
 
 
