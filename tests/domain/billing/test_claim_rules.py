@@ -77,7 +77,7 @@ def test_fee_schedule_refuses_duplicate_and_incomplete_rows() -> None:
     with pytest.raises(BillingError):
         FeeSchedule.from_rows([("p", "", "", "1")])
     with pytest.raises(BillingError) as amount_error:
-        FeeSchedule.from_rows([("p", "90834", "", 12.5)])
+        FeeSchedule.from_rows([("p", "90834", "", 12.5)])  # type: ignore[list-item]
     assert amount_error.value.problems[0].field == "rows[0].amount"
 
 
