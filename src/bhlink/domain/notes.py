@@ -527,7 +527,9 @@ def validate_note(note: Note) -> list[Problem]:
         if not code_problems:
             normalized = normalize_icd10(code)
             if normalized in seen:
-                problems.append(Problem(path, f"repeats {normalized}", "note.diagnosis_repeated"))
+                problems.append(
+                    Problem(path, "repeats an earlier diagnosis code", "note.diagnosis_repeated")
+                )
             seen.add(normalized)
     if note.note_type is NoteType.CRISIS and (
         note.risk_assessment is None or note.risk_assessment.level(RiskDomain.SUICIDE) is None

@@ -105,6 +105,7 @@ def validate_diagnosis_code(code: str, field: str = "diagnosisCode") -> list[Pro
     """Problems that keep `code` off a claim: bad format, unknown code, or a non-billable header.
 
     An empty list means the code is a billable ICD-10-CM code of the behavioral-health subset.
+    Messages do not repeat the code: a diagnosis tied to a request is health information.
     `field` is the JSON path reported in each Problem (e.g. 'diagnosisCodes[2]').
     """
     if not isinstance(code, str) or not code.strip():
@@ -124,8 +125,7 @@ def validate_diagnosis_code(code: str, field: str = "diagnosisCode") -> list[Pro
         return [
             Problem(
                 field,
-                f"{normalized} is not in the ICD-10-CM behavioral-health code set "
-                f"({icd10_release()})",
+                f"is not in the ICD-10-CM behavioral-health code set ({icd10_release()})",
                 "icd10.unknown",
             )
         ]
@@ -133,7 +133,7 @@ def validate_diagnosis_code(code: str, field: str = "diagnosisCode") -> list[Pro
         return [
             Problem(
                 field,
-                f"{normalized} is a header code; report one of its more specific codes",
+                "is a header (non-billable) code; report one of its more specific codes",
                 "icd10.not_billable",
             )
         ]
