@@ -236,6 +236,20 @@ class Comparator(StrEnum):
             return value > target
         return value >= target
 
+    def nearest_whole_meeting(self, target: float) -> float:
+        """Return the whole-number total closest to ``target`` that meets the objective.
+
+        Totals are whole numbers (only a prorated CORE-10 has a decimal), so "< 10" is
+        met from 9 and "> 4.5" from 5.
+        """
+        if self is Comparator.LT:
+            return float(math.ceil(target) - 1)
+        if self is Comparator.LE:
+            return float(math.floor(target))
+        if self is Comparator.GT:
+            return float(math.floor(target) + 1)
+        return float(math.ceil(target))
+
 
 class ObjectiveStatus(StrEnum):
     """Where a patient stands against a score objective."""
@@ -262,9 +276,10 @@ class ScoreObjective:
 class ObjectiveEvaluation:
     """Outcome of checking a score objective against a current total.
 
-    ``progress`` is the share (0-1) of the distance from baseline to target already
-    covered; None when no baseline was given. ``remaining`` is how far the current
-    total still is from the target boundary (0 when met).
+    ``progress`` is the share (0-1) of the distance from baseline to the nearest
+    whole-number total meeting the objective that has been covered; None without a
+    baseline. ``remaining`` is how many points the current total must still move to
+    get there (0 when met).
     """
 
     objective: ScoreObjective
@@ -340,15 +355,16 @@ def evaluate_objective(
         raise InstrumentValidationError(errors, context="scores")
 
     met = goal.comparator.holds(now, goal.target)
-    remaining = 0.0 if met else abs(goal.target - now)
+    boundary = goal.comparator.nearest_whole_meeting(goal.target)
+    remaining = 0.0 if met else abs(boundary - now)
     progress: float | None = None
     if base is not None:
         if met:
             progress = 1.0
-        elif goal.comparator.holds(base, goal.target) or base == goal.target:
+        elif goal.comparator.holds(base, goal.target) or base == boundary:
             progress = 0.0
         else:
-            covered = (base - now) / (base - goal.target)
+            covered = (base - now) / (base - boundary)
             progress = round(min(1.0, max(0.0, covered)), 3)
     if met:
         status = ObjectiveStatus.MET

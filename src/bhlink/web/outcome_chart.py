@@ -24,9 +24,10 @@ from bhlink.domain.instruments import (
 
 __all__ = ["ChartPoint", "render_outcome_chart"]
 
-_WIDTH = 720
-_HEIGHT = 360
-_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 150, 48, 56
+_WIDTH = 760
+_HEIGHT = 380
+_LEFT, _RIGHT, _TOP, _BOTTOM = 64, 200, 64, 56
+_PAD_X = 24  # keeps the first and last points off the axes
 # Light fills from "good" to "bad"; colour is never the only cue (bands are labelled).
 _TIER_HALF = 0.5
 _PALETTE = ("#e6f4ea", "#f1f7d9", "#fff6d6", "#ffe8cc", "#fde0dc", "#f9d0d6")
@@ -60,6 +61,15 @@ def _y_range(instrument: Instrument, bands: Sequence[SeverityBand]) -> tuple[flo
             max(band.max for band in bands) + _TIER_HALF,
         )
     return 0.0, 1.0
+
+
+def _colours(count: int, direction: Direction) -> list[str]:
+    """Spread the palette over ``count`` bands, the worst band always the reddest."""
+    if count <= 1:
+        return [_PALETTE[0]] * count
+    last = len(_PALETTE) - 1
+    picked = [_PALETTE[round(index * last / (count - 1))] for index in range(count)]
+    return picked if direction is Direction.HIGHER_IS_WORSE else picked[::-1]
 
 
 def _band_label(bands: Sequence[SeverityBand], value: float) -> str | None:
@@ -113,7 +123,8 @@ def render_outcome_chart(
     def x_of(on: date) -> float:
         if day_span == 0:
             return _LEFT + plot_w / 2
-        return _LEFT + (on.toordinal() - first_day) / day_span * plot_w
+        usable = plot_w - 2 * _PAD_X
+        return _LEFT + _PAD_X + (on.toordinal() - first_day) / day_span * usable
 
     title = f"{instrument.id} scores over time"
     better = "lower" if instrument.direction is Direction.HIGHER_IS_WORSE else "higher"
@@ -142,20 +153,19 @@ def render_outcome_chart(
         f'aria-labelledby="{cid}-title {cid}-desc" font-family="sans-serif" font-size="12">',
         f'<title id="{cid}-title">{escape(title)}</title>',
         f'<desc id="{cid}-desc">{escape(summary)}</desc>',
+        f'<text class="heading" x="{_LEFT}" y="22" font-size="15" font-weight="bold" '
+        f'aria-hidden="true">{escape(title)}</text>',
     ]
 
     ordered = sorted(bands, key=lambda band: band.min)
-    if instrument.direction is Direction.HIGHER_IS_BETTER:
-        colours = list(reversed(_PALETTE[: len(ordered)]))
-    else:
-        colours = list(_PALETTE[: len(ordered)])
+    colours = _colours(len(ordered), instrument.direction)
     out.append('<g class="bands">')
     for index, band in enumerate(ordered):
         # A band covers [min, next band's min): fractional (prorated) totals fall inside.
         half = 0.0 if instrument.has_total else _TIER_HALF
         upper = ordered[index + 1].min - half if index + 1 < len(ordered) else high
         top, bottom = y_of(min(upper, high)), y_of(max(band.min - half, low))
-        colour = colours[min(index, len(colours) - 1)] if colours else _PALETTE[0]
+        colour = colours[index]
         out.append(
             f'<rect class="band" data-band="{_attr(band.code)}" x="{_LEFT}" y="{_num(top)}" '
             f'width="{plot_w}" height="{_num(bottom - top)}" fill="{colour}"/>'
@@ -207,10 +217,10 @@ def render_outcome_chart(
             f'<line class="baseline" x1="{_LEFT}" y1="{by}" x2="{_LEFT + plot_w}" y2="{by}" '
             f'stroke="#555" stroke-dasharray="4 4"/>'
         )
-        label_y = _num(y_of(baseline_point.value) - 6)
         out.append(
-            f'<text class="baseline-label" x="{_LEFT + 4}" y="{label_y}">'
-            f"Baseline {_num(baseline_point.value)}</text>"
+            f'<text class="baseline-label" x="{_LEFT}" y="44">'
+            f"Dashed line: baseline {_num(baseline_point.value)} on "
+            f"{baseline_point.on.isoformat()}</text>"
         )
     if len(series) > 1:
         path = " ".join(f"{_num(x_of(point.on))},{_num(y_of(point.value))}" for point in series)

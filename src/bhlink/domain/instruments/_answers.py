@@ -57,6 +57,7 @@ def validate_answers(instrument: Instrument, answers: object) -> AnswerSheet:
     errors: list[FieldError] = []
     known = {item.id: item for item in instrument.items}
     submitted: dict[str, int] = {}
+    invalid: set[str] = set()
     for key, raw in answers.items():
         if not isinstance(key, str) or key not in known:
             name = key if isinstance(key, str) else ""
@@ -65,6 +66,7 @@ def validate_answers(instrument: Instrument, answers: object) -> AnswerSheet:
         value, problem = _parse_one(known[key], raw)
         if problem is not None:
             errors.append(FieldError(_field(key), problem))
+            invalid.add(key)
         elif value is not None:
             submitted[key] = value
 
@@ -72,6 +74,8 @@ def validate_answers(instrument: Instrument, answers: object) -> AnswerSheet:
     skipped: list[str] = []
     blank: list[Item] = []
     for item in instrument.items:
+        if item.id in invalid:
+            continue  # already reported; "required" on top would only add noise
         rule = item.asked_when
         if rule is not None:
             trigger = submitted.get(rule.item_id)

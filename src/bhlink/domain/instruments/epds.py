@@ -111,8 +111,8 @@ INSTRUMENT = Instrument(
     ),
     licence=(
         "© 1987 The Royal College of Psychiatrists: written permission is needed to "
-        "republish in any medium. Neither item nor answer wording is shipped; scoring uses "
-        "item ids and answer positions only."
+        "republish in any medium. Item and answer wording not shipped; scoring uses item "
+        "ids and answer positions only."
     ),
     sources=(
         "Cox JL, Holden JM, Sagovsky R. Br J Psychiatry 1987;150:782-786",
