@@ -136,6 +136,8 @@ def phqa(total: int, **extra: int) -> dict[str, int]:
         (5, "mild"),
         (9, "mild"),
         (10, "moderate"),
+        (14, "moderate"),
+        (15, "moderately_severe"),
         (19, "moderately_severe"),
         (20, "severe"),
     ],

@@ -16,7 +16,8 @@ Rules and their sources (each checked):
   25-40 severe; clinical cut-off 11.
 * Critical item: item 6 ("made plans to end my life") > 0. If item 6 is the unanswered
   item the risk item cannot be judged, which the result reports.
-* Reliable change index 6 points (Barkham et al. 2013, as cited by the research notes).
+* Reliable change index 6 points (Barkham et al. 2013, as cited by CORE-10 scoring
+  tools; e.g. "a change of 6 points or more meets the CORE-10 reliable change index").
 * LOINC: none found.
 """
 

@@ -10,9 +10,10 @@ Rules and their sources (each checked):
   mild, moderate, and severe anxiety symptoms").
 * Cut-off >= 10 for GAD (sensitivity 89%, specificity 82%, Spitzer 2006).
 * No critical item; all seven items required (no published proration).
-* Change: reliable change >= 4 points (NHS Talking Therapies/IAPT manual); the
-  alternative RCI of 5.59 -> 6 (BYU ScholarsArchive facpub 4117) is a practice override;
-  minimal clinically important difference 4 (Toussaint et al. 2020). Remission is taken
+* Change: reliable change >= 4 points (IAPT "reliable improvement": a reduction in
+  GAD-7 of 4 or more, as quoted in trial NCT05134103); the alternative RCI of 5.59 -> 6
+  (BYU ScholarsArchive facpub 4117) is a practice override; minimal clinically important
+  difference 4 (Toussaint et al., J Affect Disord 2020;265:395-401). Remission is taken
   as a total in the minimal band (< 5, Spitzer 2006 bands); override per practice.
 * LOINC: panel 69737-5, total 70274-6, items 69725-0, 68509-9, 69733-4, 69734-2,
   69735-9, 69689-8, 69736-7 (LHC-Forms export of 69737-5). That panel has no

@@ -3,7 +3,8 @@
 Rules and their sources (each checked):
 
 * Ten items scored 1 (none of the time) to 5 (all of the time); total 10-50
-  (Kessler et al., Psychol Med 2002;32:959-976; Australian Bureau of Statistics).
+  (Kessler et al., Psychol Med 2002;32:959-976; ABS 4363.0 National Health Survey
+  Users' Guide 2014-15: "scored from 1 for 'none' to 5 for 'all of the time'").
   US versions recode to 0-4 (total 0-40); this instrument uses the 1-5 scoring so the
   ABS bands apply.
 * Skip logic: question 3 is not asked when question 2 is "none of the time", and

@@ -17,7 +17,10 @@ Rules and their sources (each checked):
   behaviour, is a candidate a practice may watch; it is not flagged here).
 * Change: 5 points = minimum reliable response, 10 points = clinically meaningful
   (VA/NCPTSD guidance, extrapolated from the DSM-IV PCL). Newer work puts the RCI at
-  15-18 points; a practice can override ``reliable_change``.
+  15-18 points in veterans (Marx et al., Psychol Assess 2022;34:197-203) and the minimal
+  important difference at 9-12 in primary care, with changes of 5 or less likely not
+  reliable (Blanchard et al., J Trauma Stress 2023;36:1102-1114); a practice can
+  override ``reliable_change`` and ``clinically_meaningful_change``.
 * LOINC: panel 101697-1, total 101698-9 (LOINC term pages). Item codes were not
   verified (only 101699-7 was seen), so items carry none.
 * All 20 items are required: no proration is published.

@@ -13,9 +13,9 @@ Rules and their sources (each checked):
 * All nine items are required: the authors define no proration (CamCOPS and awell-score
   also refuse to total an incomplete PHQ-9).
 * Change: minimal clinically important difference 5 points (Löwe et al., Med Care
-  2004;42:1194-1201); reliable change >= 6 points (NHS Talking Therapies/IAPT manual,
-  cited via the project research notes); response = >= 50% reduction and remission =
-  total < 5 (NCQA HEDIS DRR-E).
+  2004;42:1194-1201); reliable change >= 6 points (IAPT "reliable improvement": a
+  reduction in PHQ-9 of 6 or more, as quoted in trial NCT05134103's outcome definitions);
+  response = >= 50% reduction and remission = total < 5 (NCQA HEDIS DRR-E).
 * LOINC: panel 44249-1, total 44261-6, items 44250-9, 44255-8, 44259-0, 44254-1,
   44251-7, 44258-2, 44252-5, 44253-3, 44260-8, difficulty 69722-7 (US Core
   Observation-PHQ9 examples and the LHC-Forms export of 44249-1).
