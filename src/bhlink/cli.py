@@ -199,6 +199,8 @@ def demo_load(
     ] = False,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same practice).")] = 7,
     patients: Annotated[int, typer.Option(help="How many patients.")] = 300,
+    history_days: Annotated[int, typer.Option(help="Days of past appointments.")] = 182,
+    future_days: Annotated[int, typer.Option(help="Days of future appointments.")] = 61,
 ) -> None:
     """Load the demo practice and save its credentials for `bhlink demo credentials`."""
     settings = _settings()
@@ -217,7 +219,12 @@ def demo_load(
             return
         with console.status("loading the demo practice…"):
             creds = demo.load(
-                uow, SecretBox(settings.resolved_secret_key()), seed=seed, patients_count=patients
+                uow,
+                SecretBox(settings.resolved_secret_key()),
+                seed=seed,
+                patients_count=patients,
+                history_days=history_days,
+                future_days=future_days,
             )
             uow.commit()
     path = settings.demo_credentials_file

@@ -179,6 +179,8 @@ def load(
     seed: int = 7,
     patients_count: int = 300,
     today: date | None = None,
+    history_days: int = 182,
+    future_days: int = 61,
 ) -> DemoCredentials:
     """Create the demo integration with its directory, patients, schedule and users."""
     rng = random.Random(seed)
@@ -341,7 +343,7 @@ def load(
             }
         )
         roster.append(patients.upsert(uow, actor, body)[0])
-    _schedule(uow, actor, rng, today, providers, locations, roster)
+    _schedule(uow, actor, rng, today, providers, locations, roster, history_days, future_days)
     client = tenancy.create_client(uow, integration.id, "demo client")
     users: list[DemoUser] = []
     for username, roles, provider_index, with_totp in [
@@ -379,12 +381,14 @@ def _schedule(
     providers: list[Provider],
     locations: list[Location],
     roster: list[Patient],
+    history_days: int,
+    future_days: int,
 ) -> None:
     """About 4,000 appointments: 6 months back (mostly completed) and 2 months ahead."""
     zone = ZoneInfo("America/Los_Angeles")
     caseloads = {p.id: [pt for pt in roster if pt.primary_provider_id == p.id] for p in providers}
-    start_day = today - timedelta(days=182)
-    end_day = today + timedelta(days=61)
+    start_day = today - timedelta(days=history_days)
+    end_day = today + timedelta(days=future_days)
     day = start_day
     while day <= end_day:
         if day.weekday() < 5:
