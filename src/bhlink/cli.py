@@ -11,7 +11,6 @@ from typing import Annotated
 import orjson
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from bhlink.config import Settings, get_settings
 from bhlink.domain.clock import utcnow
@@ -252,18 +251,18 @@ def demo_credentials(
     if as_json:
         sys.stdout.write(orjson.dumps(creds.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
         return
-    console.print(
-        f"integrationId  {creds.integration_id}\nclientId       {creds.client_id}\nclientSecret   {creds.client_secret}"
-    )
-    table = Table("username", "password", "roles", "TOTP")
+    lines = [
+        f"integrationId  {creds.integration_id}",
+        f"clientId       {creds.client_id}",
+        f"clientSecret   {creds.client_secret}",
+        "",
+        f"{'username':<30} {'password':<20} {'roles':<12} TOTP",
+    ]
     for user in creds.users:
-        table.add_row(
-            user.username,
-            user.password,
-            ",".join(user.roles),
-            "yes (bhlink demo totp USER)" if user.totp_secret else "-",
-        )
-    console.print(table)
+        totp = "yes: bhlink demo totp USERNAME" if user.totp_secret else "-"
+        lines.append(f"{user.username:<30} {user.password:<20} {','.join(user.roles):<12} {totp}")
+    # Plain text, not a Rich table: a narrow terminal must not truncate a credential.
+    sys.stdout.write("\n".join(lines) + "\n")
 
 
 @demo_app.command("totp")
