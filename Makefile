@@ -29,8 +29,8 @@ run: $(VENV)/.run-installed
 	$(BIN)/bhlink serve --host $(HOST) --port $(PORT)
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check $(wildcard src tests bench)
+	$(BIN)/ruff format --check $(wildcard src tests bench)
 	$(BIN)/lint-imports
 
 typecheck: $(VENV)/.dev-installed
