@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from bhlink.domain.identifiers import is_icd10_format, normalize_icd10
+from bhlink.domain.codes import is_icd10_format, normalize_icd10
 from bhlink.schemas.base import ApiModel, OptStr200, UtcDateTime, WriteModel
 
 Id = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[a-z]+_[0-9a-z]+$")]

@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bhlink.domain.clock import utcnow
+from bhlink.domain.identifiers import npi_check_digit
 from bhlink.schemas.appointments import AppointmentWrite, StatusChange
 from bhlink.schemas.directory import LocationWrite, PayerWrite, ProviderWrite
 from bhlink.schemas.patients import PatientWrite
@@ -160,16 +161,9 @@ class DemoCredentials:
 
 
 def _npi(rng: random.Random) -> str:
-    """A random NPI with a valid check digit (CMS Luhn with the 80840 prefix)."""
+    """A random NPI with a valid check digit."""
     body = "1" + "".join(str(rng.randint(0, 9)) for _ in range(8))
-    total = 24
-    for index, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if index % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return body + str((10 - total % 10) % 10)
+    return body + str(npi_check_digit(body))
 
 
 def load(
