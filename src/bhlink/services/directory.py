@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from pydantic import BaseModel
+
 from bhlink.domain.errors import Conflict, FieldProblem, InvalidInput
 from bhlink.domain.ids import new_id
 from bhlink.schemas.directory import LocationWrite, PayerWrite, ProviderWrite
@@ -24,8 +26,16 @@ _KINDS: dict[type[Any], tuple[str, str, str]] = {
 
 
 def _values(body: ProviderWrite | LocationWrite | PayerWrite) -> dict[str, Any]:
-    data = body.model_dump(mode="json", exclude={"provider_id", "location_id", "payer_id"})
-    return data
+    """Column values; nested documents (address, telehealth policy) stored as the API shows them."""
+    values: dict[str, Any] = {}
+    for name in type(body).model_fields:
+        if name in ("provider_id", "location_id", "payer_id"):
+            continue
+        value = getattr(body, name)
+        values[name] = (
+            value.model_dump(mode="json", by_alias=True) if isinstance(value, BaseModel) else value
+        )
+    return values
 
 
 def _upsert(

@@ -10,7 +10,9 @@ from bhlink.domain.clock import utcnow
 from bhlink.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, invalid
 from bhlink.domain.ids import new_id
 from bhlink.domain.roles import Entitlement, Role
+from bhlink.schemas.integrations import IntegrationPatch
 from bhlink.services import audit
+from bhlink.services.access import require_admin
 from bhlink.services.audit import AUDIT_CHAINS
 from bhlink.services.context import Actor
 from bhlink.services.crypto import (
@@ -206,3 +208,54 @@ def confirm_totp(uow: UnitOfWork, box: SecretBox, user: User, code: str) -> None
         resource_type="user",
         resource_id=user.id,
     )
+
+
+def update_integration(uow: UnitOfWork, actor: Actor, body: IntegrationPatch) -> Integration:
+    """Change an integration's settings (admin); the change is audited."""
+    require_admin(actor)
+    integration = uow.tenancy.integration(actor.integration_id)
+    if integration is None:
+        raise NotFound(detail="integration not found")
+    sent = body.model_fields_set
+    changed: list[str] = []
+    if "timezone" in sent and body.timezone is not None:
+        try:
+            ZoneInfo(body.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise invalid("timezone", "is not an IANA time zone") from exc
+        integration.timezone = body.timezone
+        changed.append("timezone")
+    if "name" in sent and body.name is not None:
+        integration.name = body.name
+        changed.append("name")
+    if "require_mfa" in sent and body.require_mfa is not None:
+        integration.require_mfa = body.require_mfa
+        changed.append("requireMfa")
+    if "billing_provider" in sent:
+        settings = dict(integration.settings or {})
+        if body.billing_provider is None:
+            settings.pop("billingProvider", None)
+        else:
+            settings["billingProvider"] = body.billing_provider.model_dump(
+                mode="json", by_alias=True
+            )
+        integration.settings = settings
+        changed.append("billingProvider")
+    audit.record(
+        uow,
+        actor,
+        "integration.update",
+        resource_type="integration",
+        resource_id=integration.id,
+        detail={"fields": changed},
+    )
+    return integration
+
+
+def get_integration(uow: UnitOfWork, actor: Actor) -> Integration:
+    """The actor's integration (admin)."""
+    require_admin(actor)
+    integration = uow.tenancy.integration(actor.integration_id)
+    if integration is None:
+        raise NotFound(detail="integration not found")
+    return integration
