@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from bhlink.api.app import create_api
 from bhlink.config import Settings
+from bhlink.server import create_app
 from bhlink.services import crypto
 from bhlink.store import migrate
 from bhlink.store.db import Database
@@ -76,8 +76,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
 
 @pytest.fixture(scope="session")
 def app(settings: Settings, db: Database) -> FastAPI:
-    """The API app over the test database."""
-    return create_api(settings, db)
+    """The composed application (API and patient pages) over the test database."""
+    return create_app(settings, db)
 
 
 @pytest.fixture
