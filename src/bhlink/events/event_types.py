@@ -52,7 +52,6 @@ class EventType(StrEnum):
     ASSESSMENT_CRITICAL_ITEM = "assessment.critical_item"
     ASSESSMENT_RELIABLE_CHANGE = "assessment.reliable_change"
     ASSESSMENT_ASSIGNED = "assessment.assigned"
-    ASSESSMENT_BASELINE_SET = "assessment.baseline_set"
     RISK_FLAG_ACKNOWLEDGED = "risk_flag.acknowledged"
     DOCUMENT_UPLOADED = "document.uploaded"
     CONSENT_CREATED = "consent.created"
@@ -116,7 +115,6 @@ _DESCRIPTIONS: dict[EventType, str] = {
     EventType.ASSESSMENT_CRITICAL_ITEM: "An assessment answer endorsed a critical (risk) item.",
     EventType.ASSESSMENT_RELIABLE_CHANGE: "An assessment score changed reliably since baseline.",
     EventType.ASSESSMENT_ASSIGNED: "An assessment was assigned to a patient to complete.",
-    EventType.ASSESSMENT_BASELINE_SET: "A result was chosen as a patient's baseline on its instrument.",
     EventType.RISK_FLAG_ACKNOWLEDGED: "A clinician acknowledged a risk flag raised for a patient.",
     EventType.DOCUMENT_UPLOADED: "A document was uploaded to a patient's chart.",
     EventType.CONSENT_CREATED: "A consent (including a 42 CFR Part 2 consent) was recorded.",

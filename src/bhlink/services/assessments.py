@@ -465,8 +465,8 @@ def set_baseline(
 ) -> tuple[AssessmentBaseline, AssessmentResult]:
     """POST /patients/{id}/baselines: choose one of the patient's results as its baseline.
 
-    Replaces an earlier choice for the same instrument. Emits `assessment.baseline_set`
-    about the chosen result; the change shows in every read that follows.
+    Replaces an earlier choice for the same instrument; the change shows in every read
+    that follows. Audited as `assessment.baseline_set` (no webhook event: see below).
     """
     require(actor, Entitlement.ASSESSMENTS, write=True)
     if uow.patients.get(actor.integration_id, patient_id, with_children=False) is None:
@@ -485,7 +485,7 @@ def set_baseline(
                 FieldProblem("assessmentResultId", f"{result.instrument_id} has no total score")
             ],
         )
-    seq, at = uow.next_change(actor.integration_id, utcnow())
+    at = utcnow()
     choice = uow.assessments.baseline_choice(actor.integration_id, patient_id, result.instrument_id)
     if choice is None:
         choice = AssessmentBaseline(
@@ -502,23 +502,15 @@ def set_baseline(
         choice.set_by = actor.actor_id
         choice.set_at = at
     uow.flush()
+    # Audited only: the promised event catalogue (events/event_types.py) has no type for a
+    # baseline choice, and reusing another type would mislead subscribers.
     audit.record(
         uow,
         actor,
-        EventType.ASSESSMENT_BASELINE_SET.value,
+        "assessment.baseline_set",
         resource_type="assessment_result",
         resource_id=result.id,
         patient_id=patient_id,
         detail={"instrument": result.instrument_id},
-    )
-    outbox.emit(
-        uow,
-        actor,
-        EventType.ASSESSMENT_BASELINE_SET.value,
-        "assessment_result",
-        result.id,
-        change_seq=seq,
-        occurred_at=at,
-        changed_fields=["baseline"],
     )
     return choice, result
