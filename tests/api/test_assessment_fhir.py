@@ -5,6 +5,7 @@ from __future__ import annotations
 from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.observation import Observation
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
+from sqlalchemy import text
 
 from tests.support.assessments import PHQ9_12, post_result
 from tests.support.practice import Practice
@@ -90,3 +91,12 @@ def test_catalogue_lists_every_instrument(practice: Practice) -> None:
     one = practice.get("/instruments/GAD-7")
     assert one.status_code == 200 and one.json()["reliableChange"] == 4
     assert practice.get("/instruments/GAD-8").status_code == 404
+
+
+def test_a_result_the_engine_would_score_differently_is_not_exported(practice: Practice) -> None:
+    rid = post_result(practice, PHQ9_12).json()["assessmentResultId"]
+    with practice.db.engine.begin() as conn:
+        conn.execute(text("UPDATE assessment_results SET total = 13 WHERE id = :id"), {"id": rid})
+    response = practice.get(f"/assessments/results/{rid}/fhir")
+    assert response.status_code == 409
+    assert response.json()["code"] == "instrument_changed"

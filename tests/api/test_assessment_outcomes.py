@@ -4,6 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastapi.testclient import TestClient
+
+from bhlink.api.app import create_api
+from bhlink.config import Settings
+from bhlink.store.db import Database
 from tests.support.assessments import (
     PHQ9_4,
     PHQ9_8,
@@ -208,3 +213,16 @@ def test_svg_dates_are_the_practices_local_dates(practice: Practice) -> None:
         params={"format": "svg", "instrument": "PHQ-9"},
     ).text
     assert "2026-02-01" in svg and "2026-02-02" not in svg
+
+
+def test_svg_needs_the_composed_application(
+    practice: Practice, settings: Settings, db: Database
+) -> None:
+    # The API alone (without server.py's composition) has no chart renderer.
+    with TestClient(create_api(settings, db), raise_server_exceptions=False) as api_only:
+        response = api_only.get(
+            f"{practice.base}/patients/{practice.patient_ids[0]}/outcomes",
+            params={"format": "svg", "instrument": "PHQ-9"},
+            headers=practice.login(),
+        )
+    assert response.status_code == 406

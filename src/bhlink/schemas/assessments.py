@@ -91,7 +91,7 @@ class ReliableChangeOut(ApiModel):
     reliable: bool | None
     improved: bool | None
     deteriorated: bool | None
-    threshold: float | None
+    threshold: Number | None
     method: str | None
     rci: float | None
     clinically_meaningful_improvement: bool | None
@@ -141,7 +141,7 @@ def reliable_change_out(analysis: ChangeAnalysis) -> ReliableChangeOut:
         reliable=analysis.reliable,
         improved=analysis.improved,
         deteriorated=analysis.deteriorated,
-        threshold=analysis.reliable_change_threshold,
+        threshold=number(analysis.reliable_change_threshold),
         method=analysis.reliable_change_method,
         rci=None if analysis.rci is None else round(analysis.rci, 2),
         clinically_meaningful_improvement=analysis.clinically_meaningful_improvement,
