@@ -11,6 +11,7 @@ from bhlink.api import problems
 from bhlink.api.middleware import GuardMiddleware
 from bhlink.api.routers import (
     appointments,
+    assessments,
     audit,
     directory,
     health,
@@ -45,7 +46,17 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.database_url)
     app.state.box = SecretBox(settings.resolved_secret_key())
     problems.install(app)
-    for module in (health, sessions, integrations, patients, directory, appointments, audit):
+    # One router per line: capabilities are added here as they land.
+    for module in (
+        health,
+        sessions,
+        integrations,
+        patients,
+        directory,
+        appointments,
+        assessments,
+        audit,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         GuardMiddleware,

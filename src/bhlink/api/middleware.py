@@ -72,9 +72,11 @@ class GuardMiddleware:
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [*list(SECURITY_HEADERS), (b"x-request-id", request_id.encode())]
-                if not path.startswith("/docs"):
-                    extra.append(_STRICT_CSP)
                 existing = {k.lower() for k, _ in message.get("headers", [])}
+                # A page that sets its own policy (the patient forms allow their inline
+                # style by nonce) keeps it: two CSP headers would both be enforced.
+                if not path.startswith("/docs") and b"content-security-policy" not in existing:
+                    extra.append(_STRICT_CSP)
                 if b"cache-control" not in existing:
                     extra.append(_NO_STORE)
                 message["headers"] = list(message.get("headers", [])) + extra

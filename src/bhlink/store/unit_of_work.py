@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bhlink.store.queries.assessments import AssessmentQueries
 from bhlink.store.queries.audit import AuditQueries
 from bhlink.store.queries.idempotency import IdempotencyQueries
 from bhlink.store.queries.outbox import OutboxQueries
@@ -37,6 +38,7 @@ class UnitOfWork:
         self.practice = PracticeQueries(session)
         self.patients = PatientQueries(session)
         self.appointments = AppointmentQueries(session)
+        self.assessments = AssessmentQueries(session)
         self.audit = AuditQueries(session)
         self.outbox = OutboxQueries(session)
         self.idempotency = IdempotencyQueries(session)

@@ -1,5 +1,12 @@
 """Table definitions, one module per capability; importing this package registers them all."""
 
+from bhlink.store.tables.assessments import (
+    AssessmentAssignment,
+    AssessmentBaseline,
+    AssessmentResult,
+    RiskFlag,
+    RiskFollowup,
+)
 from bhlink.store.tables.base import Base
 from bhlink.store.tables.patients import CareTeamMember, InsurancePolicy, Patient
 from bhlink.store.tables.practice import Location, Payer, Provider
@@ -11,6 +18,9 @@ __all__ = [
     "ApiClient",
     "Appointment",
     "AppointmentAttendee",
+    "AssessmentAssignment",
+    "AssessmentBaseline",
+    "AssessmentResult",
     "AuditChainHead",
     "AuditEvent",
     "AuthSession",
@@ -24,5 +34,7 @@ __all__ = [
     "Patient",
     "Payer",
     "Provider",
+    "RiskFlag",
+    "RiskFollowup",
     "User",
 ]
