@@ -1,10 +1,15 @@
 """Table definitions, one module per capability; importing this package registers them all."""
 
 from bhlink.store.tables.base import Base
+from bhlink.store.tables.chart import PatientAllergy, PatientDiagnosis, PatientMedication
+from bhlink.store.tables.clinical import ClinicalNote, NoteAddendum, NoteSignature, NoteVersion
+from bhlink.store.tables.documents import Consent, Document
 from bhlink.store.tables.patients import CareTeamMember, InsurancePolicy, Patient
+from bhlink.store.tables.plans import PlanItem, PlanSignature, PlanVersion, TreatmentPlan
 from bhlink.store.tables.practice import Location, Payer, Provider
 from bhlink.store.tables.records import AuditChainHead, AuditEvent, IdempotencyKey, OutboxEvent
 from bhlink.store.tables.scheduling import Appointment, AppointmentAttendee
+from bhlink.store.tables.tasks import Task
 from bhlink.store.tables.tenancy import ApiClient, AuthSession, Integration, User
 
 __all__ = [
@@ -16,13 +21,27 @@ __all__ = [
     "AuthSession",
     "Base",
     "CareTeamMember",
+    "ClinicalNote",
+    "Consent",
+    "Document",
     "IdempotencyKey",
     "InsurancePolicy",
     "Integration",
     "Location",
+    "NoteAddendum",
+    "NoteSignature",
+    "NoteVersion",
     "OutboxEvent",
     "Patient",
+    "PatientAllergy",
+    "PatientDiagnosis",
+    "PatientMedication",
     "Payer",
+    "PlanItem",
+    "PlanSignature",
+    "PlanVersion",
     "Provider",
+    "Task",
+    "TreatmentPlan",
     "User",
 ]
