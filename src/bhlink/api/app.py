@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI
 
@@ -12,7 +13,9 @@ from bhlink.api.middleware import GuardMiddleware
 from bhlink.api.routers import (
     appointments,
     audit,
+    chart,
     directory,
+    documents,
     health,
     notes,
     patients,
@@ -22,6 +25,7 @@ from bhlink.api.routers import (
 )
 from bhlink.config import Settings
 from bhlink.services.crypto import SecretBox
+from bhlink.store.blobs import LocalDocumentStorage
 from bhlink.store.db import Database
 
 DESCRIPTION = """One normalized REST API for behavioral-health practices.
@@ -46,6 +50,7 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     app.state.box = SecretBox(settings.resolved_secret_key())
+    app.state.document_storage = LocalDocumentStorage(settings.document_dir)
     problems.install(app)
     for module in (
         health,
@@ -57,12 +62,20 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
         notes,
         treatment_plans,
         tasks,
+        chart,
+        documents,
     ):
         app.include_router(module.router)
     app.add_middleware(
         GuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
+        larger_bodies=[
+            (
+                re.compile(documents.UPLOAD_PATH_PATTERN),
+                settings.document_max_bytes + documents.MULTIPART_OVERHEAD_BYTES,
+            )
+        ],
     )
     logging.getLogger("bhlink").setLevel(settings.log_level)
     return app

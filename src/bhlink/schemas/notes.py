@@ -258,3 +258,51 @@ def note_version_read(v: Any) -> NoteVersionRead:
         created_at=v.created_at,
         created_by=v.created_by,
     )
+
+
+class PacketAuditEvent(ApiModel):
+    """One audit event about the note (who did what, when, from where, with what outcome)."""
+
+    audit_event_id: str
+    occurred_at: UtcDateTime
+    actor_type: str
+    actor_id: str | None
+    action: str
+    outcome: str
+    source_ip: str | None
+    request_id: str | None
+    hash: str
+
+
+class NotePacket(ApiModel):
+    """A machine-readable packet: the note, its versions, signatures, addenda and audit trail.
+
+    `contentVerified` is false when stored content no longer matches the hashes recorded at
+    signing; `disclosure` is set when the packet was produced for a named recipient.
+    """
+
+    packet_generated_at: UtcDateTime
+    note: NoteRead
+    content_verified: bool
+    content_hash: str | None
+    computed_content_hash: str | None
+    versions: list[NoteVersionRead]
+    signatures: list[SignatureRead]
+    addenda: list[AddendumRead]
+    audit_events: list[PacketAuditEvent]
+    disclosure: dict[str, Any] | None = None
+
+
+def packet_audit_event(e: Any) -> PacketAuditEvent:
+    """Packet shape of a stored audit event."""
+    return PacketAuditEvent(
+        audit_event_id=e.id,
+        occurred_at=e.occurred_at,
+        actor_type=e.actor_type,
+        actor_id=e.actor_id,
+        action=e.action,
+        outcome=e.outcome,
+        source_ip=e.source_ip,
+        request_id=e.request_id,
+        hash=e.hash,
+    )

@@ -18,6 +18,7 @@ from bhlink.api.routing import TransactionalRoute
 from bhlink.schemas.base import ListEnvelope
 from bhlink.schemas.notes import (
     AddendumWrite,
+    NotePacket,
     NotePatch,
     NoteRead,
     NoteVersionRead,
@@ -26,7 +27,7 @@ from bhlink.schemas.notes import (
     note_read,
     note_version_read,
 )
-from bhlink.services import notes
+from bhlink.services import note_packets, notes
 from bhlink.store.queries.notes import NoteFilter
 
 router = APIRouter(
@@ -145,6 +146,53 @@ def _versions(note_id: str, actor: CurrentActor, uow: UowDep, settings: Settings
     rows = notes.versions(uow, actor, note_id, settings)
     items = [note_version_read(v) for v in rows]
     return list_response(items, page=1, page_size=len(items), total=len(items), next_cursor=None)
+
+
+Recipient = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=200,
+        description="Third party the packet is disclosed to (42 CFR Part 2 consent checked).",
+    ),
+]
+IncludePsychotherapy = Annotated[
+    bool,
+    Query(
+        alias="includePsychotherapyNotes",
+        description="Admins only: release a psychotherapy note (audited).",
+    ),
+]
+
+
+def _packet(
+    note_id: str,
+    actor: CurrentActor,
+    uow: UowDep,
+    settings: SettingsDep,
+    recipient: Recipient = None,
+    include_psychotherapy_notes: IncludePsychotherapy = False,
+) -> Response:
+    request = note_packets.PacketRequest(recipient, include_psychotherapy_notes)
+    packet, _ = note_packets.build(uow, actor, note_id, settings, request)
+    return json_response(packet)
+
+
+def _packet_pdf(
+    note_id: str,
+    actor: CurrentActor,
+    uow: UowDep,
+    settings: SettingsDep,
+    recipient: Recipient = None,
+    include_psychotherapy_notes: IncludePsychotherapy = False,
+) -> Response:
+    request = note_packets.PacketRequest(recipient, include_psychotherapy_notes)
+    pdf = note_packets.build_pdf(uow, actor, note_id, settings, request)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{note_id}.pdf"'},
+    )
 
 
 def _route(
@@ -281,4 +329,29 @@ for _collection in ("clinical-notes", "notes"):
         "Content versions of a note",
         response_model=ListEnvelope[NoteVersionRead],
         responses=READ_ERRORS,
+    )
+    _route(
+        "/{note_id}/packet",
+        _packet,
+        "GET",
+        "packet",
+        _collection,
+        "Machine-readable note packet",
+        response_model=NotePacket,
+        responses={**READ_ERRORS, **problems(409)},
+        description="The note, its versions, signatures, addenda and audit events, with "
+        "contentVerified; `recipient` makes it a disclosure (Part 2 consent checked).",
+    )
+    _route(
+        "/{note_id}/packet.pdf",
+        _packet_pdf,
+        "GET",
+        "packet_pdf",
+        _collection,
+        "PDF of a signed note",
+        responses={
+            200: {"content": {"application/pdf": {}}, "description": "The PDF"},
+            **READ_ERRORS,
+            **problems(409),
+        },
     )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bhlink.store.queries.paging import Page, keyset_page
 from bhlink.store.tables import PatientAllergy, PatientDiagnosis, PatientMedication
 
-ChartRecord = TypeVar("ChartRecord", PatientDiagnosis, PatientMedication, PatientAllergy)
+ChartRecord = TypeVar("ChartRecord", bound=PatientDiagnosis | PatientMedication | PatientAllergy)
 
 
 class ChartQueries:

@@ -55,6 +55,20 @@ class PlanQueries:
             .options(*_WITH_CHILDREN)
         )
 
+    def for_patient(self, integration_id: str, patient_id: str) -> list[TreatmentPlan]:
+        """Every plan of a patient (exports), oldest first."""
+        return list(
+            self._s.scalars(
+                select(TreatmentPlan)
+                .where(
+                    TreatmentPlan.integration_id == integration_id,
+                    TreatmentPlan.patient_id == patient_id,
+                )
+                .order_by(TreatmentPlan.created_at)
+                .options(*_WITH_CHILDREN)
+            )
+        )
+
     def items(self, integration_id: str, item_ids: Sequence[str]) -> list[PlanItem]:
         """Plan items by id (one query for a whole request)."""
         if not item_ids:
