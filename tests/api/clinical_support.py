@@ -1,11 +1,13 @@
-"""Helpers for the clinical documentation tests: seed-shaped note and plan bodies."""
+"""Helpers for the clinical documentation tests: seed-shaped bodies and practice set-up."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
-from tests.support.practice import Practice
+import httpx
+
+from tests.support.practice import Practice, in_hours
 
 SOAP = {
     "subjective": "Reports better sleep; worry about work persists.",
@@ -13,10 +15,14 @@ SOAP = {
     "assessment": "Generalized anxiety improving with CBT.",
     "plan": "Continue weekly CBT; practice worry postponement.",
 }
+# Provider 2 of the test practice is supervised by provider 1 (tests/support/practice.py).
+SUPERVISEE = 2
+SUPERVISOR = 1
 
 
 def note_body(practice: Practice, **overrides: Any) -> dict[str, Any]:
-    """A progress note as an ICANotes client would post it (seed 000 vocabulary)."""
+    """A progress note as an ICANotes client posts it (seed 000: diagnoses, interventions,
+    mental status, goals addressed)."""
     body: dict[str, Any] = {
         "patientId": practice.patient_ids[0],
         "providerId": practice.provider_ids[0],
@@ -57,6 +63,7 @@ def plan_body(practice: Practice, **overrides: Any) -> dict[str, Any]:
                                 "description": "PHQ-9 below 10 on two consecutive visits",
                                 "targetDate": (effective + timedelta(days=90)).isoformat(),
                                 "measure": "PHQ-9 < 10",
+                                "progress": 20,
                                 "interventions": [
                                     {"description": "Weekly CBT", "frequency": "weekly"}
                                 ],
@@ -71,11 +78,44 @@ def plan_body(practice: Practice, **overrides: Any) -> dict[str, Any]:
     return body
 
 
-def etag(response: Any) -> dict[str, str]:
+def etag(response: httpx.Response) -> dict[str, str]:
     """If-Match headers echoing a response's ETag."""
     return {"If-Match": response.headers["etag"]}
 
 
-def now_utc() -> datetime:
-    """The current time, aware."""
-    return datetime.now(UTC)
+def supervisee_patient(practice: Practice) -> str:
+    """A patient on the supervisee's caseload (primary provider 2)."""
+    response = practice.post(
+        "/patients",
+        {
+            "firstName": "Sam",
+            "lastName": "Supervised",
+            "dob": "1988-04-02",
+            "sex": "male",
+            "primaryProviderId": practice.provider_ids[SUPERVISEE],
+        },
+    )
+    assert response.status_code == 201, response.text
+    patient_id: str = response.json()["patientId"]
+    return patient_id
+
+
+def completed_appointment(practice: Practice, patient_id: str, provider_index: int = 0) -> str:
+    """An appointment taken through checked_in to completed (now)."""
+    created = practice.post(
+        "/appointments",
+        {
+            "patientId": patient_id,
+            "providerId": practice.provider_ids[provider_index],
+            "serviceCode": "90834",
+            "startTime": in_hours(-2),
+            "endTime": in_hours(-2 + 50 / 60),
+            "allowOverlap": True,
+        },
+    )
+    assert created.status_code == 201, created.text
+    appointment_id: str = created.json()["appointmentId"]
+    for status in ("checked_in", "completed"):
+        moved = practice.post(f"/appointments/{appointment_id}/status", {"status": status})
+        assert moved.status_code == 200, moved.text
+    return appointment_id

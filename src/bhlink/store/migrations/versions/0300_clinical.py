@@ -1,4 +1,4 @@
-"""clinical
+"""Clinical documentation: notes, versions, signatures, addenda, plans, chart lists, documents, consents, tasks
 
 Revision ID: 0300
 Revises: 0001
