@@ -171,7 +171,10 @@ def test_signing_checks_the_note_is_complete(practice: Practice) -> None:
     assert response.status_code == 422
     fields = {e["field"] for e in response.json()["errors"]}
     assert {"sections.objective", "sections.assessment", "sections.plan"} <= fields
-    assert practice.get(f"/clinical-notes/{note['noteId']}", role="clinician").json()["status"] == "draft"
+    assert (
+        practice.get(f"/clinical-notes/{note['noteId']}", role="clinician").json()["status"]
+        == "draft"
+    )
 
 
 def test_a_signed_note_cannot_be_edited_by_any_role_through_any_endpoint(
@@ -216,7 +219,10 @@ def test_supervisee_notes_need_the_supervisors_cosignature(practice: Practice) -
     assert [t["resourceId"] for t in tasks] == [note_id]
     assert tasks[0]["assigneeProviderId"] == practice.provider_ids[SUPERVISOR]
     # Neither the author nor an unrelated clinician nor an admin co-signs.
-    assert practice.client.post(f"{path}/cosign", headers=practice.login(**supervisee)).status_code == 403
+    assert (
+        practice.client.post(f"{path}/cosign", headers=practice.login(**supervisee)).status_code
+        == 403
+    )
     assert practice.post(f"/clinical-notes/{note_id}/cosign").status_code == 403
     assert practice.post(f"/clinical-notes/{note_id}/cosign", role="clinician").status_code == 404
     # Pending co-signature is not signed: no lock, no addendum yet.
@@ -233,7 +239,12 @@ def test_supervisee_notes_need_the_supervisors_cosignature(practice: Practice) -
 def test_lock_then_addenda_still_append_with_a_reason(practice: Practice) -> None:
     note_id = str(create(practice)["noteId"])
     path = f"/clinical-notes/{note_id}"
-    assert practice.post(f"{path}/addenda", {"reason": "late_entry", "text": "x"}, role="clinician").status_code == 409
+    assert (
+        practice.post(
+            f"{path}/addenda", {"reason": "late_entry", "text": "x"}, role="clinician"
+        ).status_code
+        == 409
+    )
     practice.post(f"{path}/sign", role="clinician")
     locked = practice.post(f"{path}/lock", role="clinician")
     assert locked.status_code == 200 and locked.json()["status"] == "locked"
@@ -254,7 +265,9 @@ def test_lock_then_addenda_still_append_with_a_reason(practice: Practice) -> Non
         f"{path}/amend", {"reason": "late_entry", "text": "x"}, role="clinician"
     )
     assert not_a_correction.status_code == 422
-    assert practice.post(f"{path}/addenda", {"reason": "late_entry", "text": "x"}).status_code == 403
+    assert (
+        practice.post(f"{path}/addenda", {"reason": "late_entry", "text": "x"}).status_code == 403
+    )
     added = practice.post(
         f"{path}/addenda",
         {"reason": "late_entry", "text": "Patient called back; safety plan reviewed."},
@@ -272,7 +285,9 @@ def test_lock_then_addenda_still_append_with_a_reason(practice: Practice) -> Non
     assert note["sections"] == SOAP  # the signed content itself never changed
     assert [a["kind"] for a in note["addenda"]] == ["addendum", "amendment"]
     assert note["addenda"][1]["previousHash"] == note["addenda"][0]["contentHash"]
-    assert [v["reason"] for v in practice.get(f"{path}/versions", role="clinician").json()["items"]] == [
+    assert [
+        v["reason"] for v in practice.get(f"{path}/versions", role="clinician").json()["items"]
+    ] == [
         "created",
         "addendum",
         "amendment",
@@ -307,9 +322,7 @@ def test_lock_due_command_service_locks_in_bulk(practice: Practice) -> None:
         uow.commit()
     with practice.db.unit_of_work() as uow:
         assert notes_service.lock_due(uow, practice.integration_id, settings, future) == 0
-    statuses = {
-        n["noteId"]: n["status"] for n in practice.get("/clinical-notes").json()["items"]
-    }
+    statuses = {n["noteId"]: n["status"] for n in practice.get("/clinical-notes").json()["items"]}
     assert statuses == {first: "locked", second: "locked", draft: "draft"}
 
 

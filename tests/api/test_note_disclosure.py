@@ -121,7 +121,9 @@ def test_tampering_with_an_addendum_is_detected(practice: Practice) -> None:
         role="clinician",
     )
     with practice.db.engine.begin() as conn:
-        conn.execute(text("UPDATE note_addenda SET text = 'Rewritten.' WHERE note_id = :n"), {"n": note_id})
+        conn.execute(
+            text("UPDATE note_addenda SET text = 'Rewritten.' WHERE note_id = :n"), {"n": note_id}
+        )
     assert practice.get(f"/clinical-notes/{note_id}/packet").json()["contentVerified"] is False
 
 
@@ -129,7 +131,9 @@ def test_pdf_of_a_signed_note(practice: Practice) -> None:
     draft = practice.post("/clinical-notes", note_body(practice), role="clinician").json()
     refused = practice.get(f"/clinical-notes/{draft['noteId']}/packet.pdf", role="clinician")
     assert refused.status_code == 409
-    note_id = signed_note(practice, sections={**note_body(practice)["sections"], "plan": "Café <b>CBT</b> & rest"})
+    note_id = signed_note(
+        practice, sections={**note_body(practice)["sections"], "plan": "Café <b>CBT</b> & rest"}
+    )
     response = practice.get(f"/clinical-notes/{note_id}/packet.pdf", role="clinician")
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "application/pdf"
@@ -143,7 +147,9 @@ def test_pdf_of_a_signed_note(practice: Practice) -> None:
 
 def test_psychotherapy_notes_are_seen_only_by_author_and_admins(practice: Practice) -> None:
     progress = signed_note(practice)
-    psycho = practice.post("/clinical-notes", note_body(practice, **PSYCHOTHERAPY), role="clinician")
+    psycho = practice.post(
+        "/clinical-notes", note_body(practice, **PSYCHOTHERAPY), role="clinician"
+    )
     assert psycho.status_code == 201, psycho.text
     psycho_id = psycho.json()["noteId"]
     # A second clinician on the patient's care team sees the progress note, not the other.
@@ -177,7 +183,12 @@ def test_psychotherapy_notes_keep_out_diagnoses_and_stay_out_of_packets(practice
     path = f"/clinical-notes/{psycho_id}/packet"
     assert practice.get(path, role="clinician").status_code == 403
     assert practice.get(path).status_code == 403
-    assert practice.get(path, role="clinician", params={"includePsychotherapyNotes": "true"}).status_code == 403
+    assert (
+        practice.get(
+            path, role="clinician", params={"includePsychotherapyNotes": "true"}
+        ).status_code
+        == 403
+    )
     released = practice.get(path, params={"includePsychotherapyNotes": "true"})
     assert released.status_code == 200
     assert "note.psychotherapy_note_released" in audit_actions(practice, resource_id=psycho_id)
@@ -232,7 +243,9 @@ def test_part2_records_need_a_consent_naming_the_recipient(practice: Practice) -
     assert "42 CFR part 2" in " ".join(text_of_pdf.split())
     assert practice.get(packet, params={"recipient": "Someone Else"}).status_code == 403
     assert "disclosure" in audit_actions(practice, resource_id=note_id)
-    revoked = practice.post(f"/consents/{consent.json()['consentId']}/revoke", {"reason": "patient asked"})
+    revoked = practice.post(
+        f"/consents/{consent.json()['consentId']}/revoke", {"reason": "patient asked"}
+    )
     assert revoked.status_code == 200 and revoked.json()["status"] == "revoked"
     assert practice.post(f"/consents/{consent.json()['consentId']}/revoke").status_code == 409
     assert practice.get(packet, params={"recipient": RECIPIENT}).status_code == 403
@@ -252,14 +265,21 @@ def test_an_expired_part2_consent_covers_nothing(practice: Practice) -> None:
         ),
     )
     assert consent.status_code == 201 and consent.json()["inForce"] is False
-    assert practice.get(f"/clinical-notes/{note_id}/packet", params={"recipient": RECIPIENT}).status_code == 403
+    assert (
+        practice.get(
+            f"/clinical-notes/{note_id}/packet", params={"recipient": RECIPIENT}
+        ).status_code
+        == 403
+    )
 
 
 @pytest.mark.parametrize(
     "missing",
     ["recipient", "purpose", "informationDescription", "signatureDate", "signedBy", "discloser"],
 )
-def test_part2_consent_missing_an_element_is_422_naming_it(practice: Practice, missing: str) -> None:
+def test_part2_consent_missing_an_element_is_422_naming_it(
+    practice: Practice, missing: str
+) -> None:
     body = part2_consent(practice)
     del body[missing]
     before = practice.count("consents")
@@ -282,12 +302,22 @@ def test_other_consents_list_and_events(practice: Practice) -> None:
     patient_id = practice.patient_ids[0]
     created = practice.post(
         f"/patients/{patient_id}/consents",
-        {"type": "telehealth", "scope": "Video sessions", "signatureDate": date.today().isoformat()},
+        {
+            "type": "telehealth",
+            "scope": "Video sessions",
+            "signatureDate": date.today().isoformat(),
+        },
     )
     assert created.status_code == 201, created.text
     listed = practice.get(f"/patients/{patient_id}/consents").json()
     assert [c["type"] for c in listed["items"]] == ["telehealth"]
     assert practice.get(f"/consents/{created.json()['consentId']}").json()["inForce"] is True
     with practice.db.engine.connect() as conn:
-        types = [r[0] for r in conn.execute(text("SELECT type FROM outbox_events WHERE resource_id = :r"), {"r": created.json()["consentId"]})]
+        types = [
+            r[0]
+            for r in conn.execute(
+                text("SELECT type FROM outbox_events WHERE resource_id = :r"),
+                {"r": created.json()["consentId"]},
+            )
+        ]
     assert types == ["consent.created"]

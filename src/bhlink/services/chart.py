@@ -113,9 +113,26 @@ def _check_diagnosis_rules(uow: UnitOfWork, actor: Actor, row: PatientDiagnosis)
             )
 
 
+_DATE_PAIRS = (("onset_date", "resolved_date"), ("start_date", "stop_date"))
+
+
+def _check_dates(row: ChartRow) -> None:
+    """The stored dates, after this change, must still be in order."""
+    for start_name, end_name in _DATE_PAIRS:
+        start, end = getattr(row, start_name, None), getattr(row, end_name, None)
+        if start is not None and end is not None and end < start:
+            raise InvalidInput(
+                detail="the dates are out of order",
+                errors=[
+                    FieldProblem(to_camel(end_name), f"must not be before {to_camel(start_name)}")
+                ],
+            )
+
+
 def _save(
     uow: UnitOfWork, actor: Actor, kind: ChartKind, row: ChartRow, created: bool, changed: list[str]
 ) -> None:
+    _check_dates(row)
     if isinstance(row, PatientDiagnosis):
         _check_diagnosis_rules(uow, actor, row)
     seq, at = stamp_new(uow, row) if created else stamp_update(uow, row)

@@ -116,7 +116,7 @@ class PlanQueries:
         wanted = instrument.strip().upper()
         return [
             (item, plan)
-            for item, plan in rows.tuples()
+            for item, plan in rows
             if (item.measure_instrument or "").upper() == wanted
         ]
 
