@@ -115,9 +115,7 @@ class PlanQueries:
         )
         wanted = instrument.strip().upper()
         return [
-            (item, plan)
-            for item, plan in rows
-            if (item.measure_instrument or "").upper() == wanted
+            (item, plan) for item, plan in rows if (item.measure_instrument or "").upper() == wanted
         ]
 
     def versions(self, plan_id: str) -> list[PlanVersion]:
