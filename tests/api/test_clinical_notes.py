@@ -377,3 +377,25 @@ def test_other_tenants_never_see_a_note(practice: Practice, other_practice: Prac
     note_id = str(create(practice)["noteId"])
     assert other_practice.get(f"/clinical-notes/{note_id}").status_code == 404
     assert other_practice.get("/clinical-notes").json()["total"] == 0
+
+
+def test_bad_transitions_are_409_and_write_nothing(practice: Practice) -> None:
+    note_id = str(create(practice)["noteId"])
+    path = f"/clinical-notes/{note_id}"
+    tables = ("outbox_events", "note_versions", "note_signatures", "note_addenda", "tasks")
+    before = [practice.count(t) for t in tables]
+    for action, body in (
+        ("cosign", None),
+        ("lock", None),
+        ("addenda", {"reason": "late_entry", "text": "x"}),
+        ("amend", {"reason": "correction_of_error", "text": "x"}),
+    ):
+        response = practice.post(f"{path}/{action}", body, role="clinician")
+        assert response.status_code in (403, 409), (action, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+    practice.post(f"{path}/sign", role="clinician")
+    after_sign = [practice.count(t) for t in tables]
+    assert practice.post(f"{path}/sign", role="clinician").status_code == 409
+    assert practice.post(f"{path}/cosign", role="clinician").status_code in (403, 409)
+    assert [practice.count(t) for t in tables] == after_sign
+    assert after_sign[0] == before[0] + 1  # only note.signed was emitted
