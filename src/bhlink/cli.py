@@ -17,6 +17,8 @@ from bhlink.domain.clock import utcnow
 from bhlink.domain.errors import DomainError
 from bhlink.services import audit as audit_service
 from bhlink.services import demo, tenancy
+from bhlink.services import notes as notes_service
+from bhlink.services import tasks as tasks_service
 from bhlink.services.crypto import SecretBox, totp_code
 from bhlink.store import migrate
 from bhlink.store.db import Database
@@ -30,6 +32,8 @@ clients_app = typer.Typer(help="API clients (HTTP Basic credentials).", no_args_
 users_app = typer.Typer(help="Users.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo practice.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+notes_app = typer.Typer(help="Clinical notes.", no_args_is_help=True)
+tasks_app = typer.Typer(help="Work-queue tasks.", no_args_is_help=True)
 for sub, name in (
     (db_app, "db"),
     (integrations_app, "integrations"),
@@ -37,6 +41,8 @@ for sub, name in (
     (users_app, "users"),
     (demo_app, "demo"),
     (audit_app, "audit"),
+    (notes_app, "notes"),
+    (tasks_app, "tasks"),
 ):
     app.add_typer(sub, name=name)
 
@@ -295,6 +301,37 @@ def audit_verify(
                     f"[red]{integration_id}: chain {b.chain} broken at row {b.row_id or '(end of chain)'} (seq {b.chain_seq}): {b.reason}[/red]"
                 )
     raise typer.Exit(code=1 if broken else 0)
+
+
+@notes_app.command("lock-due")
+def notes_lock_due() -> None:
+    """Lock every signed note past BHLINK_NOTE_AUTO_LOCK_HOURS (reads also do this lazily)."""
+    with _db().unit_of_work() as uow:
+        locked = notes_service.lock_due_everywhere(uow, _settings())
+        uow.commit()
+    for integration_id, count in sorted(locked.items()):
+        console.print(f"{integration_id}: {count} note(s) locked")
+    console.print(f"{sum(locked.values())} note(s) locked")
+
+
+@tasks_app.command("generate")
+def tasks_generate(
+    integration: Annotated[str | None, typer.Option(help="One integration (default: all).")] = None,
+) -> None:
+    """Create due tasks: unsigned notes of completed sessions, treatment plan reviews (idempotent)."""
+    settings = _settings()
+    db = _db()
+    with db.unit_of_work() as uow:
+        ids = [integration] if integration else [i.id for i in uow.tenancy.integrations()]
+    for integration_id in ids:
+        # One transaction per integration: a failure in one practice does not undo the others.
+        with db.unit_of_work() as uow:
+            result = tasks_service.generate_tasks(uow, integration_id, settings)
+            uow.commit()
+        console.print(
+            f"{integration_id}: {result.unsigned_notes} unsigned-note task(s), "
+            f"{result.plan_reviews} plan-review task(s)"
+        )
 
 
 def main() -> None:

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: int = Field(default=60, ge=1)
     page_size_max: int = Field(default=500, ge=1)
 
+    # Clinical documentation (see docs/api/clinical.md).
+    note_auto_lock_hours: int = Field(default=72, ge=1)
+    unsigned_note_days: int = Field(default=3, ge=0)
+    treatment_plan_review_days: int = Field(default=90, ge=1, le=366)
+    document_dir: Path = Path("var/documents")
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
     log_level: str = "INFO"
 
     def resolved_secret_key(self) -> bytes:

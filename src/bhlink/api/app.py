@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from fastapi import FastAPI
 
@@ -13,14 +14,20 @@ from bhlink.api.routers import (
     appointments,
     assessments,
     audit,
+    chart,
     directory,
+    documents,
     health,
     integrations,
+    notes,
     patients,
     sessions,
+    tasks,
+    treatment_plans,
 )
 from bhlink.config import Settings
 from bhlink.services.crypto import SecretBox
+from bhlink.store.blobs import LocalDocumentStorage
 from bhlink.store.db import Database
 
 DESCRIPTION = """One normalized REST API for behavioral-health practices.
@@ -45,6 +52,7 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     app.state.box = SecretBox(settings.resolved_secret_key())
+    app.state.document_storage = LocalDocumentStorage(settings.document_dir)
     problems.install(app)
     # One router per line: capabilities are added here as they land.
     for module in (
@@ -55,6 +63,11 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
         directory,
         appointments,
         assessments,
+        notes,
+        treatment_plans,
+        tasks,
+        chart,
+        documents,
         audit,
     ):
         app.include_router(module.router)
@@ -62,6 +75,12 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
         GuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_json_depth=settings.max_json_depth,
+        larger_bodies=[
+            (
+                re.compile(documents.UPLOAD_PATH_PATTERN),
+                settings.document_max_bytes + documents.MULTIPART_OVERHEAD_BYTES,
+            )
+        ],
     )
     logging.getLogger("bhlink").setLevel(settings.log_level)
     return app

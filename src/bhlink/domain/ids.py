@@ -39,6 +39,12 @@ PREFIXES = frozenset(
         "dlv",
         "btc",
         "rsk",
+        "sig",
+        "add",
+        "prb",
+        "gol",
+        "obj",
+        "itv",
     }
 )
 

@@ -11,11 +11,16 @@ from sqlalchemy.orm import Session
 
 from bhlink.store.queries.assessments import AssessmentQueries
 from bhlink.store.queries.audit import AuditQueries
+from bhlink.store.queries.chart import ChartQueries
+from bhlink.store.queries.documents import DocumentQueries
 from bhlink.store.queries.idempotency import IdempotencyQueries
+from bhlink.store.queries.notes import NoteQueries
 from bhlink.store.queries.outbox import OutboxQueries
 from bhlink.store.queries.patients import PatientQueries
+from bhlink.store.queries.plans import PlanQueries
 from bhlink.store.queries.practice import PracticeQueries
 from bhlink.store.queries.scheduling import AppointmentQueries
+from bhlink.store.queries.tasks import TaskQueries
 from bhlink.store.queries.tenancy import TenancyQueries
 from bhlink.store.tables import Integration
 
@@ -42,6 +47,11 @@ class UnitOfWork:
         self.audit = AuditQueries(session)
         self.outbox = OutboxQueries(session)
         self.idempotency = IdempotencyQueries(session)
+        self.notes = NoteQueries(session)
+        self.plans = PlanQueries(session)
+        self.chart = ChartQueries(session)
+        self.documents = DocumentQueries(session)
+        self.tasks = TaskQueries(session)
         self._change_clock: dict[str, datetime] = {}
 
     @property

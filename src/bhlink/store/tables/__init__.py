@@ -8,10 +8,15 @@ from bhlink.store.tables.assessments import (
     RiskFollowup,
 )
 from bhlink.store.tables.base import Base
+from bhlink.store.tables.chart import PatientAllergy, PatientDiagnosis, PatientMedication
+from bhlink.store.tables.clinical import ClinicalNote, NoteAddendum, NoteSignature, NoteVersion
+from bhlink.store.tables.documents import Consent, Document
 from bhlink.store.tables.patients import CareTeamMember, InsurancePolicy, Patient
+from bhlink.store.tables.plans import PlanItem, PlanSignature, PlanVersion, TreatmentPlan
 from bhlink.store.tables.practice import Location, Payer, Provider
 from bhlink.store.tables.records import AuditChainHead, AuditEvent, IdempotencyKey, OutboxEvent
 from bhlink.store.tables.scheduling import Appointment, AppointmentAttendee
+from bhlink.store.tables.tasks import Task
 from bhlink.store.tables.tenancy import ApiClient, AuthSession, Integration, User
 
 __all__ = [
@@ -26,15 +31,29 @@ __all__ = [
     "AuthSession",
     "Base",
     "CareTeamMember",
+    "ClinicalNote",
+    "Consent",
+    "Document",
     "IdempotencyKey",
     "InsurancePolicy",
     "Integration",
     "Location",
+    "NoteAddendum",
+    "NoteSignature",
+    "NoteVersion",
     "OutboxEvent",
     "Patient",
+    "PatientAllergy",
+    "PatientDiagnosis",
+    "PatientMedication",
     "Payer",
+    "PlanItem",
+    "PlanSignature",
+    "PlanVersion",
     "Provider",
     "RiskFlag",
     "RiskFollowup",
+    "Task",
+    "TreatmentPlan",
     "User",
 ]
