@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from bhlink.api.app import create_api
 from bhlink.config import Settings, get_settings
 from bhlink.domain.instruments import InstrumentSettings, Sex
+from bhlink.services import objective_hooks
+from bhlink.services.treatment_plans import PlanObjectiveStore
 from bhlink.store.db import Database
 from bhlink.web import forms
 from bhlink.web.outcome_chart import ChartPoint, render_outcome_chart
@@ -39,7 +41,9 @@ def render_chart(
 
 
 def compose(app: FastAPI) -> FastAPI:
-    """Add the web layer to an API application."""
+    """Add the web layer to an API application and connect capabilities to each other."""
+    # Assessment results evaluate treatment-plan objectives that name a score threshold.
+    objective_hooks.register_store(PlanObjectiveStore())
     app.state.chart_renderer = render_chart
     app.include_router(forms.router)
     return app

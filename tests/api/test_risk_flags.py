@@ -25,8 +25,8 @@ def _followups(practice: Practice) -> list[dict[str, Any]]:
     with practice.db.engine.connect() as conn:
         rows = conn.execute(
             text(
-                "SELECT id, type, status, patient_id, assignee_provider_id, reference "
-                "FROM risk_followups WHERE integration_id = :i"
+                "SELECT id, task_type AS type, status, patient_id, assignee_provider_id, reference "
+                "FROM tasks WHERE integration_id = :i AND task_type = 'risk_follow_up'"
             ),
             {"i": practice.integration_id},
         )

@@ -45,7 +45,7 @@ def test_seed_000_get_treatment_plans_returns_the_tree(practice: Practice) -> No
     )
     assert listed.status_code == 200
     item = listed.json()["items"][0]
-    assert item["planId"] == plan["planId"] and item["status"] == "draft"
+    assert item["treatmentPlanId"] == plan["treatmentPlanId"] and item["status"] == "draft"
     problem = item["problems"][0]
     assert problem["problemId"].startswith("prb_") and problem["diagnosisCode"] == "F41.1"
     goal = problem["goals"][0]
@@ -57,7 +57,7 @@ def test_seed_000_get_treatment_plans_returns_the_tree(practice: Practice) -> No
     assert objective["interventions"][0]["description"] == "Weekly CBT"
     effective = date.fromisoformat(str(plan["effectiveDate"]))
     assert item["reviewDueDate"] == (effective + timedelta(days=90)).isoformat()
-    assert outbox_types(practice, str(plan["planId"])) == ["treatment_plan.created"]
+    assert outbox_types(practice, str(plan["treatmentPlanId"])) == ["treatment_plan.created"]
 
 
 def test_bad_plans_are_422_naming_the_path_and_nothing_is_written(practice: Practice) -> None:
@@ -83,7 +83,7 @@ def test_bad_plans_are_422_naming_the_path_and_nothing_is_written(practice: Prac
 
 def test_patch_sign_and_new_content_versions(practice: Practice) -> None:
     plan = create_plan(practice)
-    path = f"/treatment-plans/{plan['planId']}"
+    path = f"/treatment-plans/{plan['treatmentPlanId']}"
     current = practice.get(path, role="clinician")
     assert practice.patch(path, {"title": "x"}, role="clinician").status_code == 428
     assert (
@@ -152,7 +152,7 @@ def test_patch_sign_and_new_content_versions(practice: Practice) -> None:
         "edited",
     ]
     assert current.status_code == 200
-    assert outbox_types(practice, str(plan["planId"])).count("treatment_plan.signed") == 2
+    assert outbox_types(practice, str(plan["treatmentPlanId"])).count("treatment_plan.signed") == 2
 
 
 def test_measurable_objectives_for_measurement_based_care(practice: Practice) -> None:
@@ -172,15 +172,15 @@ def test_measurable_objectives_for_measurement_based_care(practice: Practice) ->
         )
         assert met.status == "met" and met.met_at is not None
         uow.commit()
-    types = outbox_types(practice, str(plan["planId"]))
+    types = outbox_types(practice, str(plan["treatmentPlanId"]))
     assert types.count("treatment_plan.objective_met") == 1
-    shown = objective_of(practice.get(f"/treatment-plans/{plan['planId']}").json())
+    shown = objective_of(practice.get(f"/treatment-plans/{plan['treatmentPlanId']}").json())
     assert shown["status"] == "met" and shown["lastScore"] == "8"
 
 
 def test_review_due_opens_one_task_and_a_review_closes_it(practice: Practice) -> None:
     plan = create_plan(practice)
-    path = f"/treatment-plans/{plan['planId']}"
+    path = f"/treatment-plans/{plan['treatmentPlanId']}"
     practice.post(f"{path}/sign", {"signerRole": "clinician"}, role="clinician")
     settings = practice.app.state.settings
     later = datetime.now(UTC) + timedelta(days=200)
@@ -189,9 +189,11 @@ def test_review_due_opens_one_task_and_a_review_closes_it(practice: Practice) ->
             tasks_service.generate_tasks(uow, practice.integration_id, settings, later)
             uow.commit()
     tasks = practice.get("/tasks", params={"type": "treatment_plan_review"}).json()["items"]
-    assert len(tasks) == 1 and tasks[0]["resourceId"] == plan["planId"]
+    assert len(tasks) == 1 and tasks[0]["resourceId"] == plan["treatmentPlanId"]
     assert tasks[0]["assigneeProviderId"] == practice.provider_ids[0]
-    assert outbox_types(practice, str(plan["planId"])).count("treatment_plan.review_due") == 1
+    assert (
+        outbox_types(practice, str(plan["treatmentPlanId"])).count("treatment_plan.review_due") == 1
+    )
     due = practice.get(
         "/treatment-plans", params={"reviewDueBefore": later.date().isoformat()}
     ).json()
@@ -224,7 +226,7 @@ def test_notes_link_to_existing_plan_goals(practice: Practice) -> None:
     )
     assert note.status_code == 201, note.text
     assert note.json()["goalsAddressed"][0] == {
-        "planId": plan["planId"],
+        "treatmentPlanId": plan["treatmentPlanId"],
         "goalId": None,
         "objectiveId": objective_id,
         "comment": "PHQ-9 down to 12",
@@ -250,6 +252,9 @@ def test_notes_link_to_existing_plan_goals(practice: Practice) -> None:
 
 def test_caseload_limits_plans(practice: Practice) -> None:
     plan = create_plan(practice)
-    assert practice.get(f"/treatment-plans/{plan['planId']}", role="supervisor").status_code == 404
+    assert (
+        practice.get(f"/treatment-plans/{plan['treatmentPlanId']}", role="supervisor").status_code
+        == 404
+    )
     assert practice.get("/treatment-plans", role="supervisor").json()["total"] == 0
     assert practice.get("/treatment-plans", role="biller").status_code == 403

@@ -62,15 +62,20 @@ def store(practice: Practice) -> Iterator[FakeObjectiveStore]:
             ]
         }
     )
+    previous = objective_hooks.registered_store()
     objective_hooks.register_store(fake)
     yield fake
-    objective_hooks.register_store(None)
+    objective_hooks.register_store(previous)
 
 
 def test_without_a_store_nothing_happens(practice: Practice) -> None:
-    assert objective_hooks.registered_store() is None
-    assert post_result(practice, PHQ9_8).status_code == 201
-    assert "treatment_plan.objective_met" not in event_types(practice)
+    previous = objective_hooks.registered_store()
+    objective_hooks.register_store(None)
+    try:
+        assert post_result(practice, PHQ9_8).status_code == 201
+        assert "treatment_plan.objective_met" not in event_types(practice)
+    finally:
+        objective_hooks.register_store(previous)
 
 
 def test_objective_progress_and_first_time_met(

@@ -85,7 +85,7 @@ def audit_actions(practice: Practice, patient_id: str | None = None) -> list[str
         return [row[0] for row in conn.execute(text(query + " ORDER BY occurred_at"), params)]
 
 
-WRITTEN_TABLES = ("assessment_results", "risk_flags", "risk_followups", "outbox_events")
+WRITTEN_TABLES = ("assessment_results", "risk_flags", "tasks", "outbox_events")
 
 
 def written(practice: Practice) -> dict[str, int]:

@@ -125,7 +125,7 @@ class AddendumRead(ApiModel):
 class GoalAddressedRead(ApiModel):
     """A plan item the note addressed."""
 
-    plan_id: str
+    treatment_plan_id: str
     goal_id: str | None = None
     objective_id: str | None = None
     comment: str | None = None

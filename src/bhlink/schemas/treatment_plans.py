@@ -177,7 +177,7 @@ class PlanSignatureRead(ApiModel):
 class PlanRead(ApiModel):
     """A treatment plan."""
 
-    plan_id: str
+    treatment_plan_id: str
     patient_id: str
     provider_id: str
     title: str | None
@@ -266,7 +266,7 @@ def plan_read(p: Any) -> PlanRead:
     ]
     current = [s for s in p.signatures if s.content_version == p.content_version]
     return PlanRead(
-        plan_id=p.id,
+        treatment_plan_id=p.id,
         patient_id=p.patient_id,
         provider_id=p.provider_id,
         title=p.title,

@@ -361,7 +361,7 @@ def _check_goals(
         elif plan.patient_id != patient_id:
             problems.append(FieldProblem(path, f"is a {kind} of another patient's plan"))
         else:
-            entry: dict[str, Any] = {"planId": plan.id, f"{kind}Id": item.id}
+            entry: dict[str, Any] = {"treatmentPlanId": plan.id, f"{kind}Id": item.id}
             if goal.comment:
                 entry["comment"] = goal.comment
             goals.append(entry)

@@ -25,12 +25,12 @@ from bhlink.domain.ids import new_id
 from bhlink.domain.roles import Entitlement
 from bhlink.events.event_types import EventType
 from bhlink.schemas.assessments import AcknowledgeWrite
-from bhlink.services import audit, outbox
+from bhlink.services import audit, outbox, tasks
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
 from bhlink.services.records import stamp_new, stamp_update
 from bhlink.store.queries.paging import Page
-from bhlink.store.tables import AssessmentResult, Patient, RiskFlag, RiskFollowup
+from bhlink.store.tables import AssessmentResult, Patient, RiskFlag, Task
 from bhlink.store.unit_of_work import UnitOfWork
 
 CSSRS_ID = "C-SSRS-SCREENER"
@@ -62,47 +62,20 @@ def create_risk_followup(
     patient_id: str,
     assignee_provider_id: str | None,
     due_at: datetime,
-    reference: str,
-) -> RiskFollowup:
-    """Create the follow-up task of a risk flag (emits `task.created`).
-
-    Kept to the column set and keyword arguments of the shared `tasks` service being built
-    on another branch: once merged, this body becomes one call to
-    `services.tasks.create_task(uow, actor, type=FOLLOW_UP_TYPE, patient_id=...,
-    assignee_provider_id=..., due_at=..., reference=...)` and the rows move to `tasks`.
-    """
-    task = RiskFollowup(
-        id=new_id("tsk"),
-        integration_id=actor.integration_id,
-        type=FOLLOW_UP_TYPE,
-        status="open",
-        patient_id=patient_id,
-        assignee_provider_id=assignee_provider_id,
-        due_at=due_at,
-        reference=reference,
-    )
-    seq, at = stamp_new(uow, task)
-    uow.add(task)
-    audit.record(
+    flag_id: str,
+) -> Task:
+    """Create the follow-up task of a risk flag in the shared task list (emits `task.created`)."""
+    return tasks.create_task(
         uow,
         actor,
-        EventType.TASK_CREATED.value,
-        resource_type="task",
-        resource_id=task.id,
-        patient_id=patient_id,
-        detail={"type": FOLLOW_UP_TYPE, "reference": reference},
+        FOLLOW_UP_TYPE,
+        patient_id,
+        assignee_provider_id,
+        due_at,
+        f"risk_flag:{flag_id}",
+        resource_type="risk_flag",
+        resource_id=flag_id,
     )
-    outbox.emit(
-        uow,
-        actor,
-        EventType.TASK_CREATED.value,
-        "task",
-        task.id,
-        change_seq=seq,
-        occurred_at=at,
-        changed_fields=["*"],
-    )
-    return task
 
 
 def raise_for_result(
@@ -157,7 +130,7 @@ def raise_for_result(
         patient_id=flag.patient_id,
         assignee_provider_id=patient.primary_provider_id or result.provider_id,
         due_at=at + timedelta(hours=follow_up_due_hours),
-        reference=f"risk_flag:{flag.id}",
+        flag_id=flag.id,
     )
     flag.followup_id = task.id
     return flag
@@ -177,14 +150,14 @@ def page(
     status: str | None,
     after_seq: int | None,
     limit: int,
-) -> tuple[Page[RiskFlag], dict[str, RiskFollowup]]:
+) -> tuple[Page[RiskFlag], dict[str, Task]]:
     """GET /patients/{id}/risk-flags: the patient's flags in change order (audited)."""
     require(actor, Entitlement.ASSESSMENTS)
     _ensure_patient(uow, actor, patient_id)
     result = uow.assessments.risk_flag_page(
         actor.integration_id, patient_id, status=status, after_seq=after_seq, limit=limit
     )
-    followups = uow.assessments.followups(
+    followups = uow.tasks.by_ids(
         actor.integration_id, [f.followup_id for f in result.rows if f.followup_id]
     )
     audit.record_many(
@@ -200,7 +173,7 @@ def acknowledge(
     body: AcknowledgeWrite,
     *,
     if_match: int | None = None,
-) -> tuple[RiskFlag, RiskFollowup | None]:
+) -> tuple[RiskFlag, Task | None]:
     """POST /risk-flags/{id}/acknowledge: record who responded, when and how (audited).
 
     Acknowledging completes the flag's follow-up task: responding to the risk is what the
@@ -245,31 +218,8 @@ def acknowledge(
         occurred_at=at,
         changed_fields=["status", "acknowledgement"],
     )
-    task = None
-    if flag.followup_id is not None:
-        task = uow.assessments.followups(actor.integration_id, [flag.followup_id]).get(
-            flag.followup_id
-        )
-    if task is not None and task.status == "open":
-        task_seq, task_at = stamp_update(uow, task)
-        task.status = "completed"
-        audit.record(
-            uow,
-            actor,
-            EventType.TASK_COMPLETED.value,
-            resource_type="task",
-            resource_id=task.id,
-            patient_id=task.patient_id,
-        )
-        outbox.emit(
-            uow,
-            actor,
-            EventType.TASK_COMPLETED.value,
-            "task",
-            task.id,
-            change_seq=task_seq,
-            occurred_at=task_at,
-            changed_fields=["status"],
-        )
+    # Responding to the risk is what the follow-up task asked for.
+    tasks.complete_open(uow, actor, FOLLOW_UP_TYPE, flag.id)
+    task = uow.tasks.get(actor.integration_id, flag.followup_id) if flag.followup_id else None
     uow.flush()
     return flag, task

@@ -35,6 +35,7 @@ from bhlink.domain.errors import (
     PreconditionRequired,
 )
 from bhlink.domain.ids import new_id
+from bhlink.domain.outcomes import ObjectiveEvaluation
 from bhlink.domain.roles import Entitlement
 from bhlink.events.event_types import EventType
 from bhlink.schemas.base import dump
@@ -46,7 +47,7 @@ from bhlink.schemas.treatment_plans import (
     PlanWrite,
     plan_read,
 )
-from bhlink.services import audit, outbox, tasks
+from bhlink.services import audit, objective_hooks, outbox, tasks
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
 from bhlink.services.records import stamp_new, stamp_update
@@ -642,18 +643,18 @@ def objectives_with_thresholds(
     return found
 
 
-def record_objective_progress(
+def apply_objective_progress(
     uow: UnitOfWork,
     actor: Actor,
     objective_id: str,
     status: str | None,
     score: int | Decimal | None,
     at: datetime,
-) -> PlanItem:
-    """Record a score and/or status for an objective; emit treatment_plan.objective_met when met.
+) -> tuple[PlanItem, TreatmentPlan, bool, int, datetime]:
+    """Record a score and/or status on an objective, stamping its plan (treatment_plan.updated).
 
-    With a score and no status, the objective's threshold decides: a met threshold marks the
-    objective met; a score that misses it leaves the status as it was.
+    Returns the item, its plan, whether it became met, and the plan's change number and time;
+    announcing `treatment_plan.objective_met` is the caller's part.
     """
     found = uow.plans.item_with_plan(actor.integration_id, objective_id)
     if found is None or found[0].kind != "objective":
@@ -684,6 +685,25 @@ def record_objective_progress(
     _flush(uow)
     _snapshot(uow, actor, plan, "progress", stamp)
     _record(uow, actor, plan, EventType.TREATMENT_PLAN_UPDATED, seq, stamp, ["problems"])
+    return item, plan, became_met, seq, stamp
+
+
+def record_objective_progress(
+    uow: UnitOfWork,
+    actor: Actor,
+    objective_id: str,
+    status: str | None,
+    score: int | Decimal | None,
+    at: datetime,
+) -> PlanItem:
+    """Record a score and/or status for an objective; emit treatment_plan.objective_met when met.
+
+    With a score and no status, the objective's threshold decides: a met threshold marks the
+    objective met; a score that misses it leaves the status as it was.
+    """
+    item, plan, became_met, seq, stamp = apply_objective_progress(
+        uow, actor, objective_id, status, score, at
+    )
     if became_met:
         audit.record(
             uow,
@@ -705,6 +725,45 @@ def record_objective_progress(
             changed_fields=["problems"],
         )
     return item
+
+
+class PlanObjectiveStore:
+    """The treatment plans' side of measurement-based care (services.objective_hooks).
+
+    Results evaluate the patient's measurable objectives; the hook announces
+    `treatment_plan.objective_met`, this store records the score on the objective.
+    """
+
+    def objectives_for(
+        self, uow: UnitOfWork, integration_id: str, patient_id: str, instrument_id: str
+    ) -> list[objective_hooks.TrackedObjective]:
+        """Live objectives of the patient measured with the instrument."""
+        return [
+            objective_hooks.TrackedObjective(
+                objective_id=o.objective_id,
+                plan_id=o.plan_id,
+                measure=str(o.threshold),
+                status=o.status,
+            )
+            for o in objectives_with_thresholds(uow, patient_id, instrument_id)
+        ]
+
+    def record_evaluation(
+        self,
+        uow: UnitOfWork,
+        actor: Actor,
+        objective: objective_hooks.TrackedObjective,
+        evaluation: ObjectiveEvaluation,
+        result_id: str,
+    ) -> objective_hooks.RecordedChange:
+        """Store the score (and `met` when the threshold is met) on the objective."""
+        status = rules.PlanItemStatus.MET.value if evaluation.met else None
+        current = evaluation.current
+        score = int(current) if float(current).is_integer() else Decimal(str(current))
+        _, _, _, seq, stamp = apply_objective_progress(
+            uow, actor, objective.objective_id, status, score, utcnow()
+        )
+        return objective_hooks.RecordedChange(change_seq=seq, occurred_at=stamp)
 
 
 def create_review_tasks(uow: UnitOfWork, actor: Actor, today: date) -> int:

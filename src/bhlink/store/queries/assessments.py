@@ -18,7 +18,6 @@ from bhlink.store.tables import (
     AssessmentResult,
     Patient,
     RiskFlag,
-    RiskFollowup,
 )
 
 # (patient id, instrument id, episode id or None)
@@ -241,17 +240,3 @@ class AssessmentQueries:
         if status is not None:
             filters.append(RiskFlag.status == status)
         return keyset_page(self._s, RiskFlag, filters, after_seq=after_seq, limit=limit)
-
-    def followups(
-        self, integration_id: str, followup_ids: Sequence[str]
-    ) -> dict[str, RiskFollowup]:
-        """Follow-up tasks by id (one query for a page of flags)."""
-        if not followup_ids:
-            return {}
-        rows = self._s.scalars(
-            select(RiskFollowup).where(
-                RiskFollowup.integration_id == integration_id,
-                RiskFollowup.id.in_(set(followup_ids)),
-            )
-        )
-        return {row.id: row for row in rows}

@@ -41,6 +41,15 @@ class TaskQueries:
             select(Task).where(Task.integration_id == integration_id, Task.id == task_id)
         )
 
+    def by_ids(self, integration_id: str, task_ids: Sequence[str]) -> dict[str, Task]:
+        """Tasks of this integration by id (one query for a page of referrers)."""
+        if not task_ids:
+            return {}
+        rows = self._s.scalars(
+            select(Task).where(Task.integration_id == integration_id, Task.id.in_(set(task_ids)))
+        )
+        return {row.id: row for row in rows}
+
     def by_reference(self, integration_id: str, task_type: str, reference: str) -> Task | None:
         """The task of this type for this reference (the idempotency key of generators)."""
         return self._s.scalar(

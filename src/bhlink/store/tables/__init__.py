@@ -5,7 +5,6 @@ from bhlink.store.tables.assessments import (
     AssessmentBaseline,
     AssessmentResult,
     RiskFlag,
-    RiskFollowup,
 )
 from bhlink.store.tables.base import Base
 from bhlink.store.tables.chart import PatientAllergy, PatientDiagnosis, PatientMedication
@@ -52,7 +51,6 @@ __all__ = [
     "PlanVersion",
     "Provider",
     "RiskFlag",
-    "RiskFollowup",
     "Task",
     "TreatmentPlan",
     "User",

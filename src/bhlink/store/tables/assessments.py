@@ -102,25 +102,6 @@ class RiskFlag(TenantRecord, Base):
     acknowledgement_note: Mapped[str | None] = mapped_column(Text)
 
 
-class RiskFollowup(TenantRecord, Base):
-    """A follow-up task for a risk flag, assigned to the patient's primary provider.
-
-    The columns are those of the shared `tasks` table being built for clinical
-    documentation (type, status, patient, assignee, due date, reference), so these rows
-    can move there unchanged once both exist; see docs/decisions/0601-assessments-api.md.
-    """
-
-    __tablename__ = "risk_followups"
-
-    type: Mapped[str] = mapped_column(String(40), nullable=False)
-    status: Mapped[str] = mapped_column(String(20), nullable=False)
-    patient_id: Mapped[str] = mapped_column(ID, ForeignKey("patients.id"), nullable=False)
-    assignee_provider_id: Mapped[str | None] = mapped_column(ID, ForeignKey("providers.id"))
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
-    # What the task is about, as "<resource type>:<id>" (here "risk_flag:rsk_...").
-    reference: Mapped[str] = mapped_column(String(80), nullable=False)
-
-
 Index("ix_assessment_results_sync", AssessmentResult.integration_id, AssessmentResult.change_seq)
 Index(
     "ix_assessment_results_series",
@@ -142,10 +123,3 @@ Index(
     AssessmentAssignment.change_seq,
 )
 Index("ix_risk_flags_patient", RiskFlag.integration_id, RiskFlag.patient_id, RiskFlag.change_seq)
-Index("ix_risk_followups_sync", RiskFollowup.integration_id, RiskFollowup.change_seq)
-Index(
-    "ix_risk_followups_assignee",
-    RiskFollowup.integration_id,
-    RiskFollowup.assignee_provider_id,
-    RiskFollowup.status,
-)

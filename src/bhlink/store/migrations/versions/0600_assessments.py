@@ -117,46 +117,6 @@ def upgrade() -> None:
         )
 
     op.create_table(
-        "risk_followups",
-        sa.Column("type", sa.String(length=40), nullable=False),
-        sa.Column("status", sa.String(length=20), nullable=False),
-        sa.Column("patient_id", sa.String(length=40), nullable=False),
-        sa.Column("assignee_provider_id", sa.String(length=40), nullable=True),
-        sa.Column("due_at", bhlink.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("reference", sa.String(length=80), nullable=False),
-        sa.Column("id", sa.String(length=40), nullable=False),
-        sa.Column("reference_id", sa.String(length=200), nullable=True),
-        sa.Column("created_at", bhlink.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", bhlink.store.types.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("change_seq", sa.BigInteger(), nullable=False),
-        sa.Column("version", sa.Integer(), nullable=False),
-        sa.Column("integration_id", sa.String(length=40), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["assignee_provider_id"],
-            ["providers.id"],
-            name=op.f("fk_risk_followups_assignee_provider_id_providers"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["integration_id"],
-            ["integrations.id"],
-            name=op.f("fk_risk_followups_integration_id_integrations"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["patient_id"], ["patients.id"], name=op.f("fk_risk_followups_patient_id_patients")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_risk_followups")),
-    )
-    with op.batch_alter_table("risk_followups", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_risk_followups_assignee",
-            ["integration_id", "assignee_provider_id", "status"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_risk_followups_sync", ["integration_id", "change_seq"], unique=False
-        )
-
-    op.create_table(
         "assessment_baselines",
         sa.Column("patient_id", sa.String(length=40), nullable=False),
         sa.Column("instrument_id", sa.String(length=40), nullable=False),
@@ -228,11 +188,6 @@ def downgrade() -> None:
 
     op.drop_table("risk_flags")
     op.drop_table("assessment_baselines")
-    with op.batch_alter_table("risk_followups", schema=None) as batch_op:
-        batch_op.drop_index("ix_risk_followups_sync")
-        batch_op.drop_index("ix_risk_followups_assignee")
-
-    op.drop_table("risk_followups")
     with op.batch_alter_table("assessment_results", schema=None) as batch_op:
         batch_op.drop_index("uq_assessment_results_reference")
         batch_op.drop_index("ix_assessment_results_sync")
