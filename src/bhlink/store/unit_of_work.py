@@ -16,6 +16,7 @@ from bhlink.store.queries.patients import PatientQueries
 from bhlink.store.queries.practice import PracticeQueries
 from bhlink.store.queries.scheduling import AppointmentQueries
 from bhlink.store.queries.tenancy import TenancyQueries
+from bhlink.store.queries.webhooks import WebhookQueries
 from bhlink.store.tables import Integration
 
 
@@ -35,6 +36,7 @@ class UnitOfWork:
         self.audit = AuditQueries(session)
         self.outbox = OutboxQueries(session)
         self.idempotency = IdempotencyQueries(session)
+        self.webhooks = WebhookQueries(session)
         self._change_clock: dict[str, datetime] = {}
 
     @property

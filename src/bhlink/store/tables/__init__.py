@@ -6,6 +6,7 @@ from bhlink.store.tables.practice import Location, Payer, Provider
 from bhlink.store.tables.records import AuditChainHead, AuditEvent, IdempotencyKey, OutboxEvent
 from bhlink.store.tables.scheduling import Appointment, AppointmentAttendee
 from bhlink.store.tables.tenancy import ApiClient, AuthSession, Integration, User
+from bhlink.store.tables.webhooks import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiClient",
@@ -16,6 +17,7 @@ __all__ = [
     "AuthSession",
     "Base",
     "CareTeamMember",
+    "DeliveryAttempt",
     "IdempotencyKey",
     "InsurancePolicy",
     "Integration",
@@ -25,4 +27,6 @@ __all__ = [
     "Payer",
     "Provider",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
