@@ -3,13 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
 from bhlink import __version__
 from bhlink.api import problems
 from bhlink.api.middleware import GuardMiddleware
-from bhlink.api.routers import appointments, audit, directory, health, patients, sessions
+from bhlink.api.request_log import RequestLogMiddleware
+from bhlink.api.routers import (
+    appointments,
+    audit,
+    directory,
+    events,
+    health,
+    metrics,
+    patients,
+    sessions,
+    webhooks,
+)
 from bhlink.config import Settings
 from bhlink.services.crypto import SecretBox
 from bhlink.store.db import Database
@@ -23,9 +36,18 @@ Writes accept `Idempotency-Key`; versioned records return `ETag` and honour `If-
 """
 
 
-def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
-    """Build the API app for these settings (tests pass their own database)."""
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_api(
+    settings: Settings, db: Database | None = None, *, lifespan: Lifespan | None = None
+) -> FastAPI:
+    """Build the API app for these settings (tests pass their own database).
+
+    `lifespan` runs around serving (the composition root starts the delivery worker there).
+    """
     app = FastAPI(
+        lifespan=lifespan,
         title="bhlink",
         version=__version__,
         description=DESCRIPTION,
@@ -37,8 +59,20 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.database_url)
     app.state.box = SecretBox(settings.resolved_secret_key())
     problems.install(app)
-    for module in (health, sessions, patients, directory, appointments, audit):
+    for module in (
+        health,
+        sessions,
+        patients,
+        directory,
+        appointments,
+        audit,
+        webhooks,
+        events,
+        metrics,
+    ):
         app.include_router(module.router)
+    # Inside GuardMiddleware (added last, so outermost), which assigns the request id.
+    app.add_middleware(RequestLogMiddleware)
     app.add_middleware(
         GuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
