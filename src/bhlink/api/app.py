@@ -58,6 +58,8 @@ def create_api(
     app.state.settings = settings
     app.state.db = db or Database(settings.database_url)
     app.state.box = SecretBox(settings.resolved_secret_key())
+    # DNS for vetting webhook URLs (None: the system resolver); tests put a fake one here.
+    app.state.webhook_resolver = None
     problems.install(app)
     for module in (
         health,

@@ -221,6 +221,16 @@ def _status_for_policy(status: int | None) -> int | None:
     return status if status is not None and 100 <= status <= 599 else None
 
 
+def _error_text(outcome: DeliveryOutcome) -> str | None:
+    """`kind` or `kind:detail` (a refusal code or exception class name, never a URL)."""
+    if outcome.error is None:
+        return None
+    text = outcome.error.value
+    if outcome.error_detail:
+        text = f"{text}:{outcome.error_detail}"
+    return text[:64]
+
+
 def record_outcome(
     uow: UnitOfWork,
     claimed: ClaimedDelivery,
@@ -236,7 +246,7 @@ def record_outcome(
     if delivery is None:  # the endpoint was deleted while we were sending
         return Settled(claimed.delivery_id, claimed.endpoint_id, "gone_missing", "deleted")
     status_code = _status_for_policy(outcome.status_code)
-    error = outcome.error.value if outcome.error is not None else None
+    error = _error_text(outcome)
     attempt = DeliveryAttempt(
         integration_id=delivery.integration_id,
         delivery_id=delivery.id,

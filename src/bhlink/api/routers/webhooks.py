@@ -53,9 +53,8 @@ router = APIRouter(
 
 def get_egress(request: Request) -> EgressContext:
     """URL vetting for this app: its settings, and a resolver tests may replace on app.state."""
-    return EgressContext.from_settings(
-        request.app.state.settings, getattr(request.app.state, "webhook_resolver", None)
-    )
+    resolver = getattr(request.app.state, "webhook_resolver", None)
+    return EgressContext.from_settings(request.app.state.settings, resolver)
 
 
 EgressDep = Annotated[EgressContext, Depends(get_egress)]
