@@ -92,6 +92,10 @@ def configure_logging(level: str = "INFO", stream: IO[str] | None = None) -> log
         named = logging.getLogger(name)
         named.handlers.clear()
         named.propagate = True
+    # httpx logs every request line at INFO, full URL included: webhook URLs carry receivers'
+    # tokens and API URLs carry filters such as mrn=, so only its warnings get through.
+    for name in ("httpx", "httpcore"):
+        logging.getLogger(name).setLevel(logging.WARNING)
     return handler
 
 
