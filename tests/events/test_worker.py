@@ -316,6 +316,27 @@ class TestOrderingAndLeases:
         assert delivery["status"] == "delivered"
         assert [a["outcome"] for a in delivery["attempts"]] == ["delivered", "lease_lost"]  # type: ignore[index]
 
+    def test_a_worker_whose_lease_was_taken_over_does_not_send(
+        self, hooks: Practice, rx: HookReceiver, db: Database, settings: Settings, clock: FakeClock
+    ) -> None:
+        create_hook(hooks, rx.url("/stalled"), ["patient.updated"])
+        touch_patient(hooks)
+        stalled = make_worker(db, settings, clock, worker_id="stalled")
+        other = make_worker(db, settings, clock, worker_id="other")
+        while stalled.dispatch():
+            pass
+        mine = stalled.claim()
+        assert mine
+        clock.advance(timedelta(seconds=settings.webhook_lease_seconds))  # stalled, no heartbeat
+        theirs = other.claim()
+        assert {c.delivery_id for c in theirs} >= {c.delivery_id for c in mine}
+
+        attempted, _, released = stalled.work_through(mine)
+        assert attempted == 0 and released == 0  # nothing of it was still ours to release
+        assert rx.on("/stalled") == []
+        other.work_through(theirs)
+        assert len(rx.on("/stalled")) == 1
+
     def test_stopping_hands_claimed_work_back(
         self, hooks: Practice, rx: HookReceiver, db: Database, settings: Settings, clock: FakeClock
     ) -> None:

@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from standardwebhooks import Webhook
+from standardwebhooks.webhooks import WebhookVerificationError
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -26,6 +29,7 @@ class Received:
     headers: dict[str, str]
     body: bytes
     status: int
+    verified: bool | None = None  # set when the receiver checks signatures as they arrive
 
     @property
     def webhook_id(self) -> str:
@@ -42,6 +46,8 @@ class HookReceiver:
     port: int = 0
     requests: list[Received] = field(default_factory=list)
     delay_seconds: float = 0.0
+    # Checks each request on arrival, as a real receiver does (timestamps are judged "now").
+    verify_with: Webhook | None = None
     _scripts: dict[str, deque[Reply]] = field(default_factory=lambda: defaultdict(deque))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -81,9 +87,15 @@ def _handler(receiver: HookReceiver) -> type[BaseHTTPRequestHandler]:
             reply = receiver.next_reply(path)
             if receiver.delay_seconds:
                 time.sleep(receiver.delay_seconds)
-            receiver.record(
-                Received(path, {k.lower(): v for k, v in self.headers.items()}, body, reply.status)
-            )
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            verified = None
+            if receiver.verify_with is not None:
+                try:
+                    receiver.verify_with.verify(body, headers)
+                    verified = True
+                except WebhookVerificationError:
+                    verified = False
+            receiver.record(Received(path, headers, body, reply.status, verified))
             self.send_response(reply.status)
             for name, value in reply.headers:
                 self.send_header(name, value)

@@ -13,6 +13,7 @@ sends the delivery again with the same `webhook-id` (at-least-once).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import secrets
@@ -42,6 +43,7 @@ log = logging.getLogger("bhlink.worker")
 
 # Fan-out rounds per pass: enough to drain a burst of writes, bounded so delivery still runs.
 MAX_FAN_OUT_ROUNDS = 10
+FAN_OUT_MIN_BATCH = 100
 # A claimed delivery is only sent if its lease outlives one whole attempt by this much.
 LEASE_SAFETY = timedelta(seconds=1)
 
@@ -91,11 +93,15 @@ class Worker:
         self.transport = transport
         self.egress = EgressContext.from_settings(settings, resolver)
         self.rng = rng
-        self.ssl_context = ssl_context
+        # One context for every attempt: building httpx's default one (loading the CA bundle)
+        # costs more than a local delivery itself.
+        self.ssl_context = ssl_context or httpx.create_ssl_context()
         self.metrics = metrics
         self.lease = timedelta(seconds=settings.webhook_lease_seconds)
         self.timeout = settings.webhook_timeout_seconds
         self.batch_size = settings.webhook_batch_size
+        # Fanning out is cheap per event (no HTTP), so it takes bigger bites than claims do.
+        self.fan_out_size = max(self.batch_size, FAN_OUT_MIN_BATCH)
         self._stop = threading.Event()
         self._held: set[str] = set()
         self._held_lock = threading.Lock()
@@ -115,11 +121,13 @@ class Worker:
             if self._stop.is_set():
                 break
             with self.db.unit_of_work() as uow:
-                count = webhook_delivery.fan_out(uow, now=self.clock(), batch_size=self.batch_size)
+                count = webhook_delivery.fan_out(
+                    uow, now=self.clock(), batch_size=self.fan_out_size
+                )
                 uow.commit()
             total += count
             self.metrics.fanned_out.inc(amount=count)
-            if count < self.batch_size:
+            if count < self.fan_out_size:
                 break
         return total
 
@@ -142,14 +150,29 @@ class Worker:
 
     def deliver_due(self) -> tuple[int, int, int]:
         """Claim one batch and work through it; returns (attempted, delivered, released)."""
-        claimed = self.claim()
+        return self.work_through(self.claim())
+
+    def work_through(self, claimed: list[ClaimedDelivery]) -> tuple[int, int, int]:
+        """Send claimed deliveries in order; returns (attempted, delivered, released).
+
+        Before each send the lease must outlive the attempt, or be renewed; a delivery whose
+        lease went to another worker meanwhile is released, never sent. A stop request releases
+        the rest.
+        """
         attempted = delivered = 0
-        for index, item in enumerate(claimed):
-            if self._stop.is_set() or not self._lease_covers_attempt(item):
-                return attempted, delivered, self.release(claimed[index:])
-            settled = self.attempt(item)
-            attempted += 1
-            delivered += settled.outcome == "delivered"
+        index = 0
+        try:
+            for index, item in enumerate(claimed):
+                if self._stop.is_set() or not self._lease_covers_attempt(item):
+                    return attempted, delivered, self.release(claimed[index:])
+                settled = self.attempt(item)
+                attempted += 1
+                delivered += settled.outcome == "delivered"
+        except Exception:
+            # Hand back what was not sent rather than leave it to the lease (best effort).
+            with contextlib.suppress(Exception):
+                self.release(claimed[index:])
+            raise
         return attempted, delivered, 0
 
     def _lease_covers_attempt(self, item: ClaimedDelivery) -> bool:
@@ -217,10 +240,10 @@ class Worker:
     # Leases --------------------------------------------------------------------------------
 
     def renew_leases(self) -> set[str]:
-        """Extend the leases of everything this worker holds; returns the ids it still holds.
+        """Extend the leases this worker holds; return the ids the database says it still holds.
 
-        A delivery whose lease lapsed and went to another worker is forgotten here, so it is
-        never sent by two workers at once.
+        A delivery whose lease lapsed and went to another worker is not among them, so the
+        caller never sends it: one delivery is never sent by two workers at once.
         """
         with self._held_lock:
             if not self._held:
@@ -230,9 +253,7 @@ class Worker:
                 uow, owner=self.worker_id, until=self.clock() + self.lease
             )
             uow.commit()
-        with self._held_lock:
-            self._held &= renewed
-            return set(self._held)
+        return renewed
 
     def release(self, items: list[ClaimedDelivery]) -> int:
         """Hand claimed but unsent deliveries back to the queue."""
