@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import datetime, timedelta
 
+import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
@@ -14,11 +15,13 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from bhlink.config import Settings
 from bhlink.events.signing import SignatureVerificationError, verify
+from bhlink.events.worker import Worker
 from bhlink.store.db import Database
 from tests.support.practice import Practice
 from tests.support.receiver import HookReceiver, Reply, running_receiver
 from tests.support.webhooks import (
     FakeClock,
+    NoJitter,
     api_resolver,
     create_hook,
     make_worker,
@@ -377,6 +380,36 @@ class TestEgressAndRotation:
         assert attempt["statusCode"] is None
         assert attempt["error"] == "egress_refused:metadata_address"
         assert attempt["outcome"] == "retry"
+
+    def test_an_injected_transport_sees_the_pinned_signed_request_and_redirects_fail(
+        self, hooks: Practice, app: FastAPI, db: Database, settings: Settings, clock: FakeClock
+    ) -> None:
+        seen: list[httpx.Request] = []
+
+        def answer(request: httpx.Request) -> httpx.Response:
+            seen.append(request)
+            return httpx.Response(302, headers={"Location": "http://169.254.169.254/"})
+
+        with api_resolver(app, "93.184.215.14"):
+            hook = create_hook(hooks, "https://hooks.example.com/in?k=1", ["patient.updated"])
+        worker = Worker(
+            db,
+            settings,
+            clock=clock,
+            rng=NoJitter(),
+            resolver=lambda host, port: ["93.184.215.14"],
+            transport=httpx.MockTransport(answer),
+        )
+        touch_patient(hooks)
+        run_until_idle(worker)
+        [request] = seen
+        assert request.url == "https://93.184.215.14:443/in?k=1"  # pinned to the vetted address
+        assert request.headers["host"] == "hooks.example.com"
+        assert request.extensions["sni_hostname"] == "hooks.example.com"
+        Webhook(hook["secret"]).verify(request.content, dict(request.headers))
+        [delivery] = deliveries(hooks, hook["webhookId"])
+        assert delivery["status"] == "pending"  # 3xx is a failure, and it was not followed
+        assert delivery["attempts"][0]["error"] == "redirect_not_followed:status_302"  # type: ignore[index]
 
     def test_rotation_signs_with_both_secrets_until_the_overlap_ends(
         self, hooks: Practice, rx: HookReceiver, db: Database, settings: Settings, clock: FakeClock
