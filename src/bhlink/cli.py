@@ -5,7 +5,9 @@ from __future__ import annotations
 import getpass
 import json
 import os
+import signal
 import sys
+from types import FrameType
 from typing import Annotated
 
 import orjson
@@ -15,6 +17,9 @@ from rich.console import Console
 from bhlink.config import Settings, get_settings
 from bhlink.domain.clock import utcnow
 from bhlink.domain.errors import DomainError
+from bhlink.events.metrics_http import MetricsServer
+from bhlink.events.worker import Worker, WorkerGroup
+from bhlink.logging_setup import configure_logging
 from bhlink.services import audit as audit_service
 from bhlink.services import demo, tenancy
 from bhlink.services import notes as notes_service
@@ -73,16 +78,24 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="Log each request line (paths carry ids only).")
     ] = False,
+    worker: Annotated[
+        bool,
+        typer.Option(
+            "--worker/--no-worker",
+            help="Run a webhook delivery worker thread in each server process.",
+        ),
+    ] = True,
 ) -> None:
     """Serve the API (migrate first with `bhlink db upgrade`)."""
     import uvicorn
 
-    db = _db()
-    if migrate.current_revision(db) != migrate.head_revision(db):
-        err.print("[red]the database schema is not current; run `bhlink db upgrade`[/red]")
-        raise typer.Exit(code=1)
-    db.dispose()
-    _settings().resolved_secret_key()  # create the key file before workers race to do it
+    _require_current_schema()
+    # The app factory runs in the server processes and reads the settings from the environment.
+    os.environ["BHLINK_SERVE_WORKER"] = "true" if worker else "false"
+    get_settings.cache_clear()
+    settings = _settings()
+    configure_logging(settings.log_level)
+    settings.resolved_secret_key()  # create the key file before workers race to do it
     uvicorn.run(
         "bhlink.server:create_app",
         factory=True,
@@ -92,7 +105,69 @@ def serve(
         access_log=access_log,
         proxy_headers=True,
         server_header=False,
+        log_config=None,  # our JSON lines (logging_setup), not uvicorn's text format
     )
+
+
+def _require_current_schema() -> None:
+    db = _db()
+    try:
+        if migrate.current_revision(db) != migrate.head_revision(db):
+            err.print("[red]the database schema is not current; run `bhlink db upgrade`[/red]")
+            raise typer.Exit(code=1)
+    finally:
+        db.dispose()
+
+
+@app.command("worker")
+def worker_command(
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Delivery loops (threads) in this process.")
+    ] = 1,
+    once: Annotated[
+        bool, typer.Option("--once", help="Do one pass (fan out, deliver one batch) and exit.")
+    ] = False,
+    metrics_port: Annotated[
+        int | None, typer.Option(help="Serve Prometheus /metrics on this port.")
+    ] = None,
+    metrics_host: Annotated[str, typer.Option(help="Interface for --metrics-port.")] = "127.0.0.1",
+) -> None:
+    """Deliver webhooks: fan new outbox events out and send due deliveries until stopped.
+
+    Run as many as you like on PostgreSQL (they share the queue with FOR UPDATE SKIP LOCKED).
+    SIGTERM or SIGINT: attempts in progress finish, claimed but unsent deliveries go back.
+    """
+    settings = _settings()
+    configure_logging(settings.log_level)
+    _require_current_schema()
+    db = Database(settings.database_url, pool_size=concurrency + 2)
+    box = SecretBox(settings.resolved_secret_key())
+    workers = [Worker(db, settings, box=box) for _ in range(concurrency)]
+    if once:
+        for one in workers:
+            report = one.run_once()
+            sys.stdout.write(json.dumps(report.__dict__) + "\n")
+        db.dispose()
+        return
+    group = WorkerGroup(workers)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        for one in workers:
+            one.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    metrics_server = None
+    if metrics_port is not None:
+        metrics_server = MetricsServer(db, metrics_host, metrics_port, settings.metrics_token)
+        metrics_server.start()
+    group.start()
+    try:
+        group.wait()
+    finally:
+        if metrics_server is not None:
+            metrics_server.stop()
+        db.dispose()
 
 
 @db_app.command("upgrade")
@@ -337,3 +412,7 @@ def tasks_generate(
 def main() -> None:
     """Entry point of the `bhlink` script."""
     app()
+
+
+if __name__ == "__main__":  # `python -m bhlink.cli`
+    main()

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 
 from bhlink import __version__
 from bhlink.api import problems
 from bhlink.api.middleware import GuardMiddleware
+from bhlink.api.request_log import RequestLogMiddleware
 from bhlink.api.routers import (
     appointments,
     assessments,
@@ -17,13 +20,16 @@ from bhlink.api.routers import (
     chart,
     directory,
     documents,
+    events,
     health,
     integrations,
+    metrics,
     notes,
     patients,
     sessions,
     tasks,
     treatment_plans,
+    webhooks,
 )
 from bhlink.config import Settings
 from bhlink.services.crypto import SecretBox
@@ -39,9 +45,18 @@ Writes accept `Idempotency-Key`; versioned records return `ETag` and honour `If-
 """
 
 
-def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
-    """Build the API app for these settings (tests pass their own database)."""
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
+def create_api(
+    settings: Settings, db: Database | None = None, *, lifespan: Lifespan | None = None
+) -> FastAPI:
+    """Build the API app for these settings (tests pass their own database).
+
+    `lifespan` runs around serving (the composition root starts the delivery worker there).
+    """
     app = FastAPI(
+        lifespan=lifespan,
         title="bhlink",
         version=__version__,
         description=DESCRIPTION,
@@ -53,6 +68,8 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.database_url)
     app.state.box = SecretBox(settings.resolved_secret_key())
     app.state.document_storage = LocalDocumentStorage(settings.document_dir)
+    # DNS for vetting webhook URLs (None: the system resolver); tests put a fake one here.
+    app.state.webhook_resolver = None
     problems.install(app)
     # One router per line: capabilities are added here as they land.
     for module in (
@@ -68,9 +85,14 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
         tasks,
         chart,
         documents,
+        webhooks,
+        events,
+        metrics,
         audit,
     ):
         app.include_router(module.router)
+    # Inside GuardMiddleware (added last, so outermost), which assigns the request id.
+    app.add_middleware(RequestLogMiddleware)
     app.add_middleware(
         GuardMiddleware,
         max_body_bytes=settings.max_body_bytes,

@@ -22,6 +22,7 @@ from bhlink.store.queries.practice import PracticeQueries
 from bhlink.store.queries.scheduling import AppointmentQueries
 from bhlink.store.queries.tasks import TaskQueries
 from bhlink.store.queries.tenancy import TenancyQueries
+from bhlink.store.queries.webhooks import WebhookQueries
 from bhlink.store.tables import Integration
 
 
@@ -52,6 +53,7 @@ class UnitOfWork:
         self.chart = ChartQueries(session)
         self.documents = DocumentQueries(session)
         self.tasks = TaskQueries(session)
+        self.webhooks = WebhookQueries(session)
         self._change_clock: dict[str, datetime] = {}
 
     @property

@@ -17,6 +17,7 @@ from bhlink.store.tables.records import AuditChainHead, AuditEvent, IdempotencyK
 from bhlink.store.tables.scheduling import Appointment, AppointmentAttendee
 from bhlink.store.tables.tasks import Task
 from bhlink.store.tables.tenancy import ApiClient, AuthSession, Integration, User
+from bhlink.store.tables.webhooks import DeliveryAttempt, WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiClient",
@@ -32,6 +33,7 @@ __all__ = [
     "CareTeamMember",
     "ClinicalNote",
     "Consent",
+    "DeliveryAttempt",
     "Document",
     "IdempotencyKey",
     "InsurancePolicy",
@@ -54,4 +56,6 @@ __all__ = [
     "Task",
     "TreatmentPlan",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
