@@ -10,10 +10,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bhlink.store.queries.audit import AuditQueries
+from bhlink.store.queries.billing import BillingQueries
+from bhlink.store.queries.claims import ClaimQueries
 from bhlink.store.queries.idempotency import IdempotencyQueries
 from bhlink.store.queries.outbox import OutboxQueries
 from bhlink.store.queries.patients import PatientQueries
 from bhlink.store.queries.practice import PracticeQueries
+from bhlink.store.queries.remittances import RemittanceQueries
 from bhlink.store.queries.scheduling import AppointmentQueries
 from bhlink.store.queries.tenancy import TenancyQueries
 from bhlink.store.tables import Integration
@@ -40,6 +43,9 @@ class UnitOfWork:
         self.audit = AuditQueries(session)
         self.outbox = OutboxQueries(session)
         self.idempotency = IdempotencyQueries(session)
+        self.billing = BillingQueries(session)
+        self.claims = ClaimQueries(session)
+        self.remittances = RemittanceQueries(session)
         self._change_clock: dict[str, datetime] = {}
 
     @property
