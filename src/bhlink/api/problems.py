@@ -150,7 +150,12 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
         if is_integrity_error(exc):
-            return problem_response(409, detail="the change conflicts with an existing record", code="constraint_violation", instance=request.url.path)
+            return problem_response(
+                409,
+                detail="the change conflicts with an existing record",
+                code="constraint_violation",
+                instance=request.url.path,
+            )
         # Log the type and request id only: exception text may quote PHI from the data.
         log.error(
             "unhandled error",

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
+from bhlink.domain.billing import DuplicateClaimKey as DuplicateKey
 from bhlink.domain.billing import (
     TelehealthModality,
     TelehealthPolicy,
@@ -30,7 +31,6 @@ from bhlink.domain.billing import (
     duplicate_claim_key,
     find_duplicates,
 )
-from bhlink.domain.billing import DuplicateClaimKey as DuplicateKey
 from bhlink.domain.codes import (
     TELEHEALTH_PLACES_OF_SERVICE,
     Problem,
@@ -109,7 +109,9 @@ def _code_problems(claim: ScrubInput, line: ScrubLine, index: int) -> list[Probl
     found += validate_service_code(line.service_code, _line_path(index, "serviceCode"))
     found += validate_modifiers(line.modifiers, _line_path(index, "modifiers"))
     if claim.claim_type == "837P":
-        found += validate_place_of_service(line.place_of_service, _line_path(index, "placeOfService"))
+        found += validate_place_of_service(
+            line.place_of_service, _line_path(index, "placeOfService")
+        )
     pointers = line.diagnosis_pointers
     path = _line_path(index, "diagnosisPointers")
     if claim.claim_type == "837P" and not 1 <= len(pointers) <= MAX_POINTERS:
@@ -221,4 +223,3 @@ def scrub(claim: ScrubInput, rules: PayerRules) -> list[Problem]:
                 )
             )
     return found
-

@@ -39,6 +39,7 @@ PREFIXES = frozenset(
         "dlv",
         "btc",
         "rsk",
+        "edi",
     }
 )
 

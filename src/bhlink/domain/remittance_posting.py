@@ -19,6 +19,50 @@ from bhlink.edi import Adjustment
 
 PATIENT_RESPONSIBILITY_CATEGORIES = {"1": "deductible", "2": "coinsurance", "3": "copay"}
 CENTS = Decimal(100)
+# PLB03-1 provider adjustment reason codes (835 TR3 005010X221A1, PLB segment), our wording.
+PROVIDER_ADJUSTMENT_REASONS = {
+    "50": "Late charge",
+    "51": "Interest penalty charge",
+    "72": "Authorized return",
+    "90": "Early payment allowance",
+    "AH": "Origination fee",
+    "AM": "Applied to borrower's account",
+    "AP": "Acceleration of benefits",
+    "B2": "Rebate",
+    "B3": "Recovery allowance",
+    "BD": "Bad debt adjustment",
+    "BN": "Bonus",
+    "C5": "Temporary allowance",
+    "CR": "Capitation interest",
+    "CS": "Adjustment",
+    "CT": "Capitation payment",
+    "CV": "Capital passthru",
+    "CW": "Certified registered nurse anesthetist passthru",
+    "DM": "Direct medical education passthru",
+    "E3": "Withholding",
+    "FB": "Forwarding balance",
+    "FC": "Fund allocation",
+    "GO": "Graduate medical education passthru",
+    "HM": "Hemophilia clotting factor supplement",
+    "IP": "Incentive premium payment",
+    "IR": "Internal Revenue Service withholding",
+    "IS": "Interim settlement",
+    "J1": "Nonreimbursable",
+    "L3": "Penalty",
+    "L6": "Interest owed",
+    "LE": "Levy",
+    "LS": "Lump sum",
+    "OA": "Organ acquisition passthru",
+    "OB": "Offset for affiliated providers",
+    "PI": "Periodic interim payment",
+    "PL": "Payment final",
+    "RA": "Retro-activity adjustment",
+    "RE": "Return on equity",
+    "SL": "Student loan repayment",
+    "TL": "Third party liability",
+    "WO": "Overpayment recovery",
+    "WU": "Unspecified recovery",
+}
 
 
 def to_cents(amount: Decimal) -> int:

@@ -64,7 +64,7 @@ class RefusalReason(StrEnum):
     NON_GLOBAL_ADDRESS = "non_global_address"
 
 
-class EgressRefused(Exception):  # noqa: N818 - the name other layers were promised
+class EgressRefused(Exception):
     """A webhook target was refused; ``reason`` says why, without echoing the URL."""
 
     def __init__(self, reason: RefusalReason) -> None:

@@ -98,7 +98,9 @@ class UnitOfWork:
         with self.session.no_autoflush:
             return self._bump(integration_id, stamp, last)
 
-    def _bump(self, integration_id: str, stamp: datetime, last: datetime | None) -> tuple[int, datetime]:
+    def _bump(
+        self, integration_id: str, stamp: datetime, last: datetime | None
+    ) -> tuple[int, datetime]:
         row = self.session.execute(
             update(Integration)
             .where(Integration.id == integration_id)

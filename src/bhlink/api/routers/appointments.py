@@ -11,7 +11,12 @@ from bhlink.api import listing
 from bhlink.api.deps import BoxDep, CurrentActor, Idempotent, IfMatch, SettingsDep, UowDep
 from bhlink.api.docs_models import READ_ERRORS, WRITE_ERRORS
 from bhlink.api.responses import json_response
-from bhlink.api.routers.patients import LocationIdQuery, PatientIdQuery, ProviderIdQuery, parse_timestamp
+from bhlink.api.routers.patients import (
+    LocationIdQuery,
+    PatientIdQuery,
+    ProviderIdQuery,
+    parse_timestamp,
+)
 from bhlink.api.routing import TransactionalRoute
 from bhlink.schemas.appointments import (
     AppointmentPatch,

@@ -24,9 +24,15 @@ router = APIRouter(
 )
 
 _ID_PATTERN = r"^[a-z]+_[0-9a-z]+$"
-PatientIdQuery = Annotated[str | None, Query(alias="patientId", min_length=3, max_length=40, pattern=_ID_PATTERN)]
-ProviderIdQuery = Annotated[str | None, Query(alias="providerId", min_length=3, max_length=40, pattern=_ID_PATTERN)]
-LocationIdQuery = Annotated[str | None, Query(alias="locationId", min_length=3, max_length=40, pattern=_ID_PATTERN)]
+PatientIdQuery = Annotated[
+    str | None, Query(alias="patientId", min_length=3, max_length=40, pattern=_ID_PATTERN)
+]
+ProviderIdQuery = Annotated[
+    str | None, Query(alias="providerId", min_length=3, max_length=40, pattern=_ID_PATTERN)
+]
+LocationIdQuery = Annotated[
+    str | None, Query(alias="locationId", min_length=3, max_length=40, pattern=_ID_PATTERN)
+]
 
 
 def parse_timestamp(name: str, value: str | None) -> datetime | None:

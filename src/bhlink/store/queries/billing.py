@@ -17,6 +17,7 @@ from bhlink.store.tables import (
     Charge,
     FeeScheduleEntry,
     LedgerEntry,
+    Payer,
     PayerBillingRules,
     RevenueSettings,
 )
@@ -75,6 +76,14 @@ class BillingQueries:
         """A payer's billing rules row, if configured."""
         row = self._s.get(PayerBillingRules, payer_id)
         return row if row is not None and row.integration_id == integration_id else None
+
+    def payer_by_edi_id(self, integration_id: str, edi_payer_id: str) -> Payer | None:
+        """The payer with this EDI payer id (how an 835's N1*PR/REF*2U is matched)."""
+        return self._s.scalar(
+            select(Payer)
+            .where(Payer.integration_id == integration_id, Payer.edi_payer_id == edi_payer_id)
+            .limit(1)
+        )
 
     # --- authorizations -------------------------------------------------------------------
 
@@ -266,4 +275,3 @@ class BillingQueries:
             .group_by(LedgerEntry.kind, func.coalesce(LedgerEntry.category, ""))
         )
         return {(str(kind), str(category)): int(total or 0) for kind, category, total in rows}
-
