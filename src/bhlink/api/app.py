@@ -9,7 +9,18 @@ from fastapi import FastAPI
 from bhlink import __version__
 from bhlink.api import problems
 from bhlink.api.middleware import GuardMiddleware
-from bhlink.api.routers import appointments, audit, directory, health, patients, sessions
+from bhlink.api.routers import (
+    appointments,
+    audit,
+    authorizations,
+    billing,
+    claims,
+    directory,
+    health,
+    patients,
+    remittances,
+    sessions,
+)
 from bhlink.config import Settings
 from bhlink.services.crypto import SecretBox
 from bhlink.store.db import Database
@@ -37,7 +48,18 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings.database_url)
     app.state.box = SecretBox(settings.resolved_secret_key())
     problems.install(app)
-    for module in (health, sessions, patients, directory, appointments, audit):
+    for module in (
+        health,
+        sessions,
+        patients,
+        directory,
+        appointments,
+        audit,
+        authorizations,
+        billing,
+        claims,
+        remittances,
+    ):
         app.include_router(module.router)
     app.add_middleware(
         GuardMiddleware,

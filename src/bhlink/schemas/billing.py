@@ -340,3 +340,78 @@ def charge_read(c: Any) -> ChargeRead:
         created_at=c.created_at,
         updated_at=c.updated_at,
     )
+
+
+def authorization_read(view: Any) -> AuthorizationRead:
+    """Response shape of services.authorizations.AuthorizationView."""
+    a, balance = view.row, view.balance
+    return AuthorizationRead(
+        authorization_id=a.id,
+        patient_id=a.patient_id,
+        payer_id=a.payer_id,
+        member_id=a.member_id,
+        auth_number=a.auth_number,
+        service_codes=list(a.service_codes),
+        units_authorized=a.units_authorized,
+        units_used=balance.used,
+        units_scheduled=balance.scheduled,
+        units_remaining=balance.remaining,
+        units_available=balance.available,
+        start_date=a.start_date,
+        end_date=a.end_date,
+        status=a.status,
+        notes=a.notes,
+        alerts=[
+            AuthorizationAlertOut(
+                kind=alert.kind,
+                raised_at=alert.raised_at,
+                resolved_at=alert.resolved_at,
+                units_available=alert.units_available,
+            )
+            for alert in view.alerts
+        ],
+        reference_id=a.reference_id,
+        version=a.version,
+        created_at=a.created_at,
+        updated_at=a.updated_at,
+    )
+
+
+def settings_read(
+    document: dict[str, Any], channels: dict[str, Any], version: int
+) -> RevenueSettingsRead:
+    """Response shape of the revenue settings (channels without secrets)."""
+    defaults = RevenueSettingsWrite().model_dump(mode="json", by_alias=True)
+    merged = {**defaults, **document}
+    return RevenueSettingsRead(
+        billing_providers=list(merged["billingProviders"]),
+        submitter=merged.get("submitter"),
+        receiver=merged.get("receiver"),
+        usage_indicator=merged["usageIndicator"],
+        channels=channels,
+        default_submission_channel=merged["defaultSubmissionChannel"],
+        authorization_alerts=dict(merged["authorizationAlerts"]),
+        require_signed_note=bool(merged["requireSignedNote"]),
+        institutional=dict(merged["institutional"]),
+        version=version,
+    )
+
+
+def fee_schedule_read(payer_id: str, rows: list[Any]) -> FeeScheduleRead:
+    """Response shape of a payer's fee schedule."""
+    return FeeScheduleRead(
+        payer_id=payer_id,
+        rates=[
+            FeeScheduleRateOut(
+                service_code=row.service_code,
+                modifier=row.modifier or None,
+                amount=money(row.amount_cents),
+            )
+            for row in rows
+        ],
+    )
+
+
+def payer_rules_read(payer_id: str, document: dict[str, Any], version: int) -> PayerRulesRead:
+    """Response shape of a payer's billing rules."""
+    return PayerRulesRead.model_validate({**document, "payerId": payer_id, "version": version})

@@ -385,3 +385,245 @@ class ReconciliationReport(ApiModel):
 def cents(value: Decimal) -> int:
     """Integer cents of a request amount."""
     return int(value * 100)
+
+
+def _money(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(Decimal("0.01"))
+
+
+def claim_read(view: Any, review_url: str | None) -> ClaimRead:
+    """Response shape of a claim view (services.claims.ClaimView)."""
+    c = view.claim
+    return ClaimRead(
+        claim_id=c.id,
+        status=c.status,
+        edi=EdiInfo(format=view.edi_kind, size=view.edi_size) if view.edi_kind else None,
+        submission_channel=c.submission_channel,
+        created_at=c.created_at,
+        review_url=review_url,
+        reference_id=c.reference_id,
+        claim_type=c.claim_type,
+        patient_control_number=c.patient_control_number,
+        frequency_code=c.frequency_code,
+        original_claim_id=c.original_claim_id,
+        replaced_by_claim_id=c.replaced_by_claim_id,
+        payer_claim_control_number=c.payer_claim_control_number,
+        patient_id=c.patient_id,
+        payer_id=c.payer_id,
+        member_id=c.member_id,
+        billing_provider=dict(c.billing_provider),
+        rendering_provider_id=c.rendering_provider_id,
+        diagnosis_codes=list(c.diagnosis_codes),
+        place_of_service=c.place_of_service,
+        prior_authorization=c.prior_authorization,
+        total_charge=_money(c.total_charge_cents),
+        paid_amount=_money(c.paid_cents),
+        patient_responsibility=_money(c.patient_responsibility_cents),
+        adjustment_amount=_money(c.adjustment_cents),
+        balance=_money(
+            c.total_charge_cents
+            - c.paid_cents
+            - c.patient_responsibility_cents
+            - c.adjustment_cents
+        ),
+        batch_id=c.batch_id,
+        problems=[ProblemOut(**p) for p in c.scrub_problems or []],
+        lines=[
+            ClaimLineOut(
+                line_number=line.line_number,
+                charge_id=line.charge_id,
+                appointment_id=line.appointment_id,
+                service_code=line.service_code,
+                modifiers=list(line.modifiers),
+                diagnosis_pointers=list(line.diagnosis_pointers),
+                units=line.units,
+                place_of_service=line.place_of_service,
+                service_date=line.service_date,
+                rendering_provider_id=line.rendering_provider_id,
+                revenue_code=line.revenue_code,
+                charge_amount=_money(line.charge_cents),
+                paid_amount=_money(line.paid_cents),
+                patient_responsibility=_money(line.patient_responsibility_cents),
+                adjustment_amount=_money(line.adjustment_cents),
+            )
+            for line in c.lines
+        ],
+        history=[
+            ClaimEventOut(
+                occurred_at=e.occurred_at,
+                from_status=e.from_status,
+                to_status=e.to_status,
+                source=e.source,
+                reference=e.reference,
+                detail=e.detail,
+            )
+            for e in view.events
+        ]
+        or None,
+        payments=[payment_out(p) for p in view.payments] or None,
+        submitted_at=c.submitted_at,
+        version=c.version,
+        updated_at=c.updated_at,
+    )
+
+
+def payment_out(p: Any) -> PaymentOut:
+    """One posted claim payment."""
+    return PaymentOut(
+        remittance_id=p.remittance_id,
+        status_code=p.status_code,
+        outcome=p.outcome,
+        charge_amount=_money(p.charge_cents),
+        paid_amount=_money(p.paid_cents),
+        patient_responsibility=_money(p.patient_responsibility_cents),
+        contractual_adjustment=_money(p.contractual_cents),
+        other_adjustment=_money(p.other_adjustment_cents),
+        responsibility={k: _money(v) for k, v in (p.responsibility or {}).items()},
+        adjustments=list(p.adjustments),
+        remarks=list(p.remarks),
+        payer_claim_control_number=p.payer_claim_control_number,
+        posted_at=p.posted_at,
+    )
+
+
+def batch_read(batch: Any, claim_ids: list[str], size: int) -> BatchRead:
+    """Response shape of a batch."""
+    return BatchRead(
+        batch_id=batch.id,
+        payer_id=batch.payer_id,
+        claim_type=batch.claim_type,
+        channel=batch.channel,
+        status=batch.status,
+        claim_count=batch.claim_count,
+        claim_ids=claim_ids,
+        edi=EdiInfo(format=batch.claim_type, size=size),
+        remote_name=batch.remote_name,
+        created_at=batch.created_at,
+        submitted_at=batch.submitted_at,
+    )
+
+
+def remittance_read(r: Any, claims: list[Any] | None = None) -> RemittanceRead:
+    """Response shape of a posted remittance (with its claim payments when given)."""
+    return RemittanceRead(
+        remittance_id=r.id,
+        payer_id=r.payer_id,
+        payer_name=r.payer_name,
+        payer_identifier=r.payer_identifier,
+        trace_number=r.trace_number,
+        payment_method=r.payment_method,
+        credit_debit=r.credit_debit,
+        payment_amount=_money(r.payment_cents),
+        claims_paid=_money(r.claims_paid_cents),
+        provider_adjustment_total=_money(r.provider_adjustment_cents),
+        provider_adjustments=list(r.provider_adjustments),
+        payment_date=r.payment_date,
+        production_date=r.production_date,
+        claim_count=r.claim_count,
+        matched_claim_count=r.matched_claim_count,
+        exception_count=r.exception_count,
+        status=r.status,
+        edi_file_id=r.edi_file_id,
+        claims=[
+            {
+                "claimId": item.claim_id,
+                "patientControlNumber": item.patient_control_number,
+                "statusCode": item.status_code,
+                "outcome": item.outcome,
+                "payerClaimControlNumber": item.payer_claim_control_number,
+                "chargeAmount": float(_money(item.charge_cents)),
+                "paidAmount": float(_money(item.paid_cents)),
+                "patientResponsibility": float(_money(item.patient_responsibility_cents)),
+                "contractualAdjustment": float(_money(item.contractual_cents)),
+                "otherAdjustment": float(_money(item.other_adjustment_cents)),
+                "responsibility": {
+                    k: float(_money(v)) for k, v in (item.responsibility or {}).items()
+                },
+                "adjustments": list(item.adjustments),
+                "remarks": list(item.remarks),
+                "lines": list(item.lines),
+            }
+            for item in claims
+        ]
+        if claims is not None
+        else None,
+        created_at=r.created_at,
+    )
+
+
+def exception_read(e: Any) -> ExceptionRead:
+    """Response shape of an exceptions-queue item."""
+    return ExceptionRead(
+        exception_id=e.id,
+        remittance_id=e.remittance_id,
+        kind=e.kind,
+        segment_id=e.segment_id,
+        position=e.position,
+        reference=e.reference,
+        amount=_money(e.amount_cents),
+        message=e.message,
+        status=e.status,
+        created_at=e.created_at,
+    )
+
+
+def balance_read(patient_id: str, b: Any) -> BalanceRead:
+    """Response shape of a patient balance (services.remittances.Balance)."""
+    return BalanceRead(
+        patient_id=patient_id,
+        charges=_money(b.charges),
+        insurance_paid=_money(b.insurance_paid),
+        contractual_adjustments=_money(b.contractual),
+        other_adjustments=_money(b.other_adjustments),
+        patient_responsibility={k: _money(v) for k, v in b.responsibility.items()},
+        patient_balance=_money(b.patient_balance),
+        insurance_balance=_money(b.insurance_balance),
+        total_balance=_money(b.patient_balance + b.insurance_balance),
+    )
+
+
+def reconciliation_row(line: Any) -> ReconciliationRow:
+    """One report row (services.remittances.ReconciliationLine)."""
+    r = line.remittance
+    return ReconciliationRow(
+        remittance_id=r.id,
+        payer_id=r.payer_id,
+        payer_name=r.payer_name,
+        trace_number=r.trace_number,
+        payment_method=r.payment_method,
+        payment_date=r.payment_date or r.production_date,
+        payment_amount=_money(r.payment_cents),
+        claims_paid=_money(r.claims_paid_cents),
+        provider_adjustments=_money(r.provider_adjustment_cents),
+        posted_to_claims=_money(line.posted_to_claims),
+        unmatched=_money(line.unmatched),
+        difference=_money(line.difference),
+        claim_count=r.claim_count,
+        matched_claim_count=r.matched_claim_count,
+        exception_count=r.exception_count,
+    )
+
+
+def reconciliation_report(
+    payer_id: str | None, start: date | None, end: date | None, rows: list[ReconciliationRow]
+) -> ReconciliationReport:
+    """The report with its totals."""
+    keys = (
+        "payment_amount",
+        "claims_paid",
+        "provider_adjustments",
+        "posted_to_claims",
+        "unmatched",
+        "difference",
+    )
+    totals = {
+        _camel(key): sum((getattr(row, key) for row in rows), Decimal("0.00")) for key in keys
+    }
+    return ReconciliationReport.model_validate(
+        {"payerId": payer_id, "from": start, "to": end, "rows": rows, "totals": totals}
+    )
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)

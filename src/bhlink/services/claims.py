@@ -36,7 +36,15 @@ from bhlink.services.crypto import SecretBox
 from bhlink.services.records import stamp_new, stamp_update
 from bhlink.store.queries.claims import ClaimFilter
 from bhlink.store.queries.paging import Page
-from bhlink.store.tables import Charge, Claim, ClaimEvent, ClaimLine, EdiFile, LedgerEntry
+from bhlink.store.tables import (
+    Charge,
+    Claim,
+    ClaimEvent,
+    ClaimLine,
+    EdiFile,
+    LedgerEntry,
+    RemittanceClaim,
+)
 from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
 
 REVIEW_LINK_SECONDS = 900
@@ -673,3 +681,28 @@ def review_file(
         patient_id=claim.patient_id,
     )
     return record
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    """A claim with what its response shows: its file, history and payments."""
+
+    claim: Claim
+    edi_kind: str | None
+    edi_size: int | None
+    events: list[ClaimEvent]
+    payments: list[RemittanceClaim]
+
+
+def view(uow: UnitOfWork, actor: Actor, claim: Claim, *, detailed: bool) -> ClaimView:
+    """Gather a claim's response (history and payment history when `detailed`)."""
+    record = (
+        uow.claims.edi_file(actor.integration_id, claim.edi_file_id) if claim.edi_file_id else None
+    )
+    return ClaimView(
+        claim=claim,
+        edi_kind=record.kind if record else None,
+        edi_size=record.size if record else None,
+        events=uow.claims.events(actor.integration_id, claim.id) if detailed else [],
+        payments=uow.remittances.for_claim(actor.integration_id, claim.id) if detailed else [],
+    )
