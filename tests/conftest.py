@@ -71,6 +71,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         environment="test",
         secret_key="test-secret-key-for-bhlink-tests-only-0123456789",
         demo_credentials_file=tmp / "demo.json",
+        edi_outbox=tmp / "edi" / "outbox",
+        edi_inbox=tmp / "edi" / "inbox",
     )
 
 
