@@ -132,6 +132,12 @@ class SftpChannel:
         self.timeout = timeout
 
     def _run(self, action: str, work: Callable[[asyncssh.SFTPClient], Awaitable[T]]) -> T:
+        try:
+            # An SSHKey object, never the text: asyncssh reads strings as known_hosts paths.
+            trusted = asyncssh.import_public_key(self.host_key)
+        except (asyncssh.KeyImportError, ValueError) as exc:
+            raise channel_error(self.name, "read the configured host key", exc) from exc
+
         async def session() -> T:
             async with (
                 asyncssh.connect(
@@ -139,7 +145,7 @@ class SftpChannel:
                     port=self.port,
                     username=self.username,
                     password=self.password,
-                    known_hosts=([self.host_key], [], []),
+                    known_hosts=([trusted], [], []),
                     client_keys=None,
                     connect_timeout=self.timeout,
                 ) as connection,
