@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from bhlink.config import Settings
@@ -18,14 +19,14 @@ from tests.revenue.support import (
 from tests.support.practice import Practice
 
 
-def _x12(practice: Practice, text: str) -> dict:
+def _x12(practice: Practice, text: str) -> dict[str, Any]:
     response = practice.client.post(
         f"{practice.base}/remittances",
         content=text.encode(),
         headers={**practice.login("biller"), "Content-Type": "application/edi-x12"},
     )
     assert response.status_code in (200, 201), response.text
-    return response.json()
+    return dict(response.json())
 
 
 def test_appointment_to_paid_claim_with_patient_responsibility(

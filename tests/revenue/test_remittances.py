@@ -75,14 +75,21 @@ def _lines(text: str) -> list[str]:
     ("mutate", "segment"),
     [
         (
-            lambda lines: [l.replace("SE*", "SE*9") if l.startswith("SE*") else l for l in lines],
+            lambda lines: [
+                row.replace("SE*", "SE*9") if row.startswith("SE*") else row for row in lines
+            ],
             "SE",
         ),
         (lambda lines: lines[: len(lines) // 2], "ST"),
-        (lambda lines: [l.replace("CLP*PCN1*1*120*80", "CLP*PCN1*1*120*90") for l in lines], "CLP"),
-        (lambda lines: [l.replace("BPR*I*80.00", "BPR*I*81.00") for l in lines], "BPR"),
         (
-            lambda lines: [l.replace("SVC*HC:90834*120*80", "SVC*HC:90834*12O*80") for l in lines],
+            lambda lines: [row.replace("CLP*PCN1*1*120*80", "CLP*PCN1*1*120*90") for row in lines],
+            "CLP",
+        ),
+        (lambda lines: [row.replace("BPR*I*80.00", "BPR*I*81.00") for row in lines], "BPR"),
+        (
+            lambda lines: [
+                row.replace("SVC*HC:90834*120*80", "SVC*HC:90834*12O*80") for row in lines
+            ],
             "SVC",
         ),
     ],

@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import asyncssh
 import pytest
 
 from tests.revenue.support import completed_appointment, reply_835, set_up_billing
 from tests.support.practice import Practice
-
-asyncssh = pytest.importorskip("asyncssh")
 
 USERNAME, PASSWORD = "bhlink", "sftp-test-password"
 
@@ -25,7 +24,7 @@ class SftpServer:
     root: Path
 
 
-class _PasswordServer(asyncssh.SSHServer):  # type: ignore[misc]
+class _PasswordServer(asyncssh.SSHServer):
     def begin_auth(self, username: str) -> bool:
         return True
 
@@ -52,7 +51,7 @@ def sftp_server(tmp_path: Path) -> Iterator[SftpServer]:
             "127.0.0.1",
             0,
             server_host_keys=[key],
-            sftp_factory=lambda channel: asyncssh.SFTPServer(channel, chroot=str(root)),
+            sftp_factory=lambda channel: asyncssh.SFTPServer(channel, chroot=str(root).encode()),
         )
 
     try:

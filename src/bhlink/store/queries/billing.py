@@ -263,15 +263,15 @@ class BillingQueries:
     def ledger_totals(self, integration_id: str, patient_id: str) -> dict[tuple[str, str], int]:
         """Sum of a patient's ledger entries by (kind, category)."""
         rows = self._s.execute(
-            select(
-                LedgerEntry.kind,
-                func.coalesce(LedgerEntry.category, ""),
-                func.sum(LedgerEntry.amount_cents),
-            )
+            select(LedgerEntry.kind, LedgerEntry.category, func.sum(LedgerEntry.amount_cents))
             .where(
                 LedgerEntry.integration_id == integration_id,
                 LedgerEntry.patient_id == patient_id,
             )
-            .group_by(LedgerEntry.kind, func.coalesce(LedgerEntry.category, ""))
+            .group_by(LedgerEntry.kind, LedgerEntry.category)
         )
-        return {(str(kind), str(category)): int(total or 0) for kind, category, total in rows}
+        totals: dict[tuple[str, str], int] = {}
+        for kind, category, total in rows:
+            key = (str(kind), str(category or ""))
+            totals[key] = totals.get(key, 0) + int(total or 0)
+        return totals
