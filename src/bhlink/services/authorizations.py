@@ -6,11 +6,12 @@ Neither is ever typed in. Booking or billing beyond what is left, outside the da
 a code the authorization does not cover is refused with 409 unless the request carries
 `authorizationOverride: {reason}`, which is audited.
 
-Alerts: `authorization.exhausted` (nothing left to book), `authorization.low_units` (at or
-under the configured fraction) and `authorization.expiring` (end date within the
-configured days) are emitted once per condition and recorded in `authorization_alerts`;
-they are resolved when the condition clears (units added, dates extended). Tasks for the
-billing team hook in at `_raise_alert` (the tasks service is built elsewhere).
+Alerts: exhausted (nothing left to book), low_units (at or under the configured fraction)
+and expiring (end date within the configured days) are each raised once per condition and
+recorded in `authorization_alerts`, with the event `authorization.exhausted` or (for low
+units and an end date near) `authorization.expiring`; they are resolved when the condition
+clears (units added, dates extended). Tasks for the billing team hook in at `_raise_alert`
+(the tasks service is built elsewhere).
 """
 
 from __future__ import annotations
@@ -350,10 +351,12 @@ def _raise_alert(
     )
     # A task for the billing team belongs here once services/tasks.py exists.
     seq, at = uow.next_change(actor.integration_id, now)
+    # The event catalogue has exhausted and expiring ("close to its end date or units").
+    event = "authorization.exhausted" if kind == "exhausted" else "authorization.expiring"
     outbox.emit(
         uow,
         actor,
-        f"authorization.{kind}",
+        event,
         "authorization",
         row.id,
         change_seq=seq,
