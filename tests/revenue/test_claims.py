@@ -272,3 +272,28 @@ def test_other_tenants_cannot_see_claims(practice: Practice, other_practice: Pra
         "/claims", seed_payload(practice, completed_appointment(practice)), role="biller"
     ).json()
     assert other_practice.get(f"/claims/{claim['claimId']}").status_code == 404
+
+
+def test_institutional_claim_from_charges_passes_pyx12(practice: Practice) -> None:
+    set_up_billing(practice)
+    charge_ids = [
+        practice.post(
+            "/charges",
+            {"appointmentId": completed_appointment(practice, days_ago=days, telehealth=False)},
+            role="biller",
+        ).json()["chargeId"]
+        for days in (3, 5)
+    ]
+    response = practice.post(
+        "/claims", {"claimType": "837I", "chargeIds": charge_ids}, role="biller"
+    )
+    assert response.status_code == 201, response.text
+    claim = response.json()
+    assert claim["edi"]["format"] == "837I"
+    review = urlsplit(claim["reviewUrl"])
+    text = practice.client.get(f"{review.path}?{review.query}", headers=practice.login()).text
+    segments = parse_segments(text)
+    assert [s.value(1) for s in segments if s.segment_id == "SV2"] == ["0914", "0914"]
+    assert next(s for s in segments if s.segment_id == "CLM").composite(5) == ("13", "A", "1")
+    assert validate_837(text) == []
+    assert_pyx12_accepts(text)

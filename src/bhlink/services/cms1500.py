@@ -47,11 +47,17 @@ class _Form(FPDF):
         for box in boxes:
             self.rect(left, top, box.width, height)
             self.set_xy(left + 1, top + 0.8)
-            self.set_font("Helvetica", "B", 6)
-            self.cell(box.width - 2, 3, _latin(f"{box.item}. {box.label}".upper()))
+            label = _latin(f"{box.item}. {box.label}".upper())
+            size = 6.0
+            self.set_font("Helvetica", "B", size)
+            # Long labels shrink to fit their box rather than run into the next one.
+            while size > 4.0 and self.get_string_width(label) > box.width - 2:
+                size -= 0.5
+                self.set_font("Helvetica", "B", size)
+            self.cell(box.width - 2, 3, label)
             self.set_xy(left + 1, top + 4.2)
             self.set_font("Helvetica", "", 8.5)
-            self.multi_cell(box.width - 2, 3.4, _latin(box.value), max_line_height=3.4)
+            self.multi_cell(box.width - 2, 3.4, _latin(box.value), max_line_height=3.4, align="L")
             left += box.width
         self.set_xy(self.l_margin, top + height)
 
