@@ -213,6 +213,13 @@ def test_denied_claim_unmatched_line_and_provider_adjustments(practice: Practice
     assert state["status"] == "denied"
     exceptions = practice.get("/remittances/exceptions", role="biller").json()
     assert [(e["kind"], e["reference"]) for e in exceptions] == [("unmatched_claim", "NOTOURS123")]
+    resolved = practice.post(
+        f"/remittances/exceptions/{exceptions[0]['exceptionId']}/resolve",
+        {"note": "Refunded to the payer"},
+        role="biller",
+    )
+    assert resolved.status_code == 200 and resolved.json()["status"] == "resolved"
+    assert practice.get("/remittances/exceptions", role="biller").json() == []
     report = practice.get("/reports/reconciliation", role="biller").json()
     (row,) = report["rows"]
     assert (row["claimsPaid"], row["providerAdjustments"], row["unmatched"]) == (50.0, 7.5, 50.0)

@@ -508,6 +508,27 @@ def exceptions(uow: UnitOfWork, actor: Actor, status: str | None) -> list[Remitt
     return rows
 
 
+def resolve_exception(
+    uow: UnitOfWork, actor: Actor, exception_id: int, note: str
+) -> RemittanceException:
+    """POST /remittances/exceptions/{id}/resolve: a person dealt with it (audited with the note)."""
+    require(actor, Entitlement.REMITTANCES, write=True)
+    row = uow.remittances.exception(actor.integration_id, exception_id)
+    if row is None:
+        raise not_found("exception")
+    if row.status != "resolved":
+        row.status = "resolved"
+        audit.record(
+            uow,
+            actor,
+            "remittance.exception_resolved",
+            resource_type="remittance",
+            resource_id=row.remittance_id,
+            detail={"exceptionId": row.id, "kind": row.kind, "note": note},
+        )
+    return row
+
+
 def payments_for_claim(uow: UnitOfWork, actor: Actor, claim: Claim) -> list[RemittanceClaim]:
     """A claim's payment history."""
     return uow.remittances.for_claim(actor.integration_id, claim.id)

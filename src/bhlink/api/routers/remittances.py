@@ -6,8 +6,8 @@ from datetime import date
 from typing import Annotated
 
 import orjson
-from fastapi import APIRouter, Depends, Query, Request
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import Field, ValidationError
 from starlette.responses import Response
 
 from bhlink.api import listing
@@ -147,6 +147,30 @@ def list_exceptions(
         + b"]"
     )
     return Response(body, media_type="application/json")
+
+
+class ExceptionResolution(WriteModel):
+    """How an exception was dealt with (kept in the audit trail)."""
+
+    note: Annotated[str, Field(min_length=3, max_length=500)]
+
+
+@router.post(
+    "/remittances/exceptions/{exception_id}/resolve",
+    response_model=ExceptionRead,
+    responses=WRITE_ERRORS,
+    name="remittances.exceptions.resolve",
+)
+def resolve_exception(
+    exception_id: Annotated[int, Path(ge=1)],
+    body: ExceptionResolution,
+    actor: CurrentActor,
+    uow: UowDep,
+) -> Response:
+    """Close an exceptions-queue item once a person has posted or dismissed it."""
+    return json_response(
+        exception_read(remittances.resolve_exception(uow, actor, exception_id, body.note))
+    )
 
 
 @router.get(

@@ -113,6 +113,15 @@ class RemittanceQueries:
             )
         )
 
+    def exception(self, integration_id: str, exception_id: int) -> RemittanceException | None:
+        """One exceptions-queue item."""
+        return self._s.scalar(
+            select(RemittanceException).where(
+                RemittanceException.id == exception_id,
+                RemittanceException.integration_id == integration_id,
+            )
+        )
+
     def exceptions(
         self,
         integration_id: str,
