@@ -121,7 +121,8 @@ def _interchange(functional_id: str, version: str, body: list[Segment], control:
         "GS", functional_id, "CLEARHOUSE", "CASCADIABH", "20260120", "1200", str(control), "X",
         version,
     )  # fmt: skip
-    st = Segment.of("ST", body[0].value(1), "0001", version)
+    # ST03 is "Not Used" in the 835 TR3 and required in the 999 and 277CA ones.
+    st = Segment.of("ST", body[0].value(1), "0001", None if version == "005010X221A1" else version)
     segments = [isa, gs, st, *body[1:], Segment.of("SE", str(len(body) + 1), "0001")]
     segments += [Segment.of("GE", "1", str(control)), Segment.of("IEA", "1", f"{control:09d}")]
     return serialize(segments, line_break="\n")
@@ -174,6 +175,7 @@ def reply_277ca(
         Segment.of("HL", "3", "2", "19", "1"),
         Segment.of("NM1", "85", "2", "CASCADIA BH", None, None, None, None, "XX", BILLING_NPI),
         Segment.of("TRN", "1", "1"),
+        Segment.of("STC", ["A1", "20"], None, "WQ", charge),
         Segment.of("HL", "4", "3", "PT"),
         Segment.of("NM1", "QC", "1", "PATIENT", "TEST", None, None, None, "MI", "M0"),
         Segment.of("TRN", "2", control_number),
@@ -181,6 +183,7 @@ def reply_277ca(
     ]
     if category in ("A1", "A2"):
         body.append(Segment.of("REF", "1K", payer_icn))
+    body.append(Segment.of("DTP", "472", "RD8", "20260117-20260117"))
     return _interchange("HN", "005010X214", body, control)
 
 

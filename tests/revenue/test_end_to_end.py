@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from bhlink.config import Settings
 from bhlink.edi import validate_837
-from tests.edi.pyx12_check import assert_pyx12_accepts
+from tests.edi.pyx12_check import assert_pyx12_accepts, assert_pyx12_accepts_835, pyx12_validate
 from tests.revenue.support import (
     completed_appointment,
     reply_277ca,
@@ -76,11 +76,16 @@ def test_appointment_to_paid_claim_with_patient_responsibility(
     assert [p.read_text() for p in outbox.iterdir()] == [sent]
     assert practice.get(f"/claims/{claim['claimId']}").json()["status"] == "submitted"
 
-    ack = _x12(practice, reply_999(sent))
+    # The payer's replies are built with our serializer and are valid X12 themselves.
+    acknowledgment = reply_999(sent)
+    assert pyx12_validate(acknowledgment)[:2] == (True, [])
+    ack = _x12(practice, acknowledgment)
     assert ack["kind"] == "999" and ack["claimsUpdated"] == [claim["claimId"]]
     assert practice.get(f"/claims/{claim['claimId']}").json()["status"] == "submitted"
 
-    accepted = _x12(practice, reply_277ca(pcn, "120"))
+    claim_ack = reply_277ca(pcn, "120")
+    assert pyx12_validate(claim_ack)[:2] == (True, [])
+    accepted = _x12(practice, claim_ack)
     assert accepted["claimsUpdated"] == [claim["claimId"]]
     state = practice.get(f"/claims/{claim['claimId']}").json()
     assert state["status"] == "accepted"
@@ -106,6 +111,7 @@ def test_appointment_to_paid_claim_with_patient_responsibility(
             }
         ]
     )
+    assert_pyx12_accepts_835(era)
     posted = _x12(practice, era)
     assert posted["kind"] == "835" and posted["duplicate"] is False
     (remittance,) = posted["remittances"]
