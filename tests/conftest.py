@@ -76,6 +76,8 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         secret_key="test-secret-key-for-bhlink-tests-only-0123456789",
         demo_credentials_file=tmp / "demo.json",
         serve_worker=False,  # tests drive the delivery worker step by step
+        edi_outbox=tmp / "edi" / "outbox",
+        edi_inbox=tmp / "edi" / "inbox",
     )
 
 

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     demo_credentials_file: Path = Path("var/demo-credentials.json")
     public_base_url: str = "http://127.0.0.1:8000"
     telehealth_base_url: str = "https://telehealth.bhlink.local/join"
+    # X12 drop folders of the local submission channel (one subfolder per integration).
+    edi_outbox: Path = Path("var/edi/outbox")
+    edi_inbox: Path = Path("var/edi/inbox")
 
     token_ttl_seconds: int = Field(default=3600, ge=60)
     session_idle_seconds: int = Field(default=1800, ge=60)

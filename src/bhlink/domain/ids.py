@@ -45,6 +45,7 @@ PREFIXES = frozenset(
         "gol",
         "obj",
         "itv",
+        "edi",
     }
 )
 

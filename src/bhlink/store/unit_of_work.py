@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from bhlink.store.queries.assessments import AssessmentQueries
 from bhlink.store.queries.audit import AuditQueries
+from bhlink.store.queries.billing import BillingQueries
 from bhlink.store.queries.chart import ChartQueries
+from bhlink.store.queries.claims import ClaimQueries
 from bhlink.store.queries.documents import DocumentQueries
 from bhlink.store.queries.idempotency import IdempotencyQueries
 from bhlink.store.queries.notes import NoteQueries
@@ -19,6 +21,7 @@ from bhlink.store.queries.outbox import OutboxQueries
 from bhlink.store.queries.patients import PatientQueries
 from bhlink.store.queries.plans import PlanQueries
 from bhlink.store.queries.practice import PracticeQueries
+from bhlink.store.queries.remittances import RemittanceQueries
 from bhlink.store.queries.scheduling import AppointmentQueries
 from bhlink.store.queries.tasks import TaskQueries
 from bhlink.store.queries.tenancy import TenancyQueries
@@ -54,6 +57,9 @@ class UnitOfWork:
         self.documents = DocumentQueries(session)
         self.tasks = TaskQueries(session)
         self.webhooks = WebhookQueries(session)
+        self.billing = BillingQueries(session)
+        self.claims = ClaimQueries(session)
+        self.remittances = RemittanceQueries(session)
         self._change_clock: dict[str, datetime] = {}
 
     @property
