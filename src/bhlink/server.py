@@ -25,7 +25,7 @@ from bhlink.config import Settings, get_settings
 from bhlink.domain.instruments import InstrumentSettings, Sex
 from bhlink.events.worker import Worker, WorkerGroup
 from bhlink.logging_setup import configure_logging
-from bhlink.services import objective_hooks
+from bhlink.services import billing_setup, notes, objective_hooks
 from bhlink.services.treatment_plans import PlanObjectiveStore
 from bhlink.store.db import Database
 from bhlink.web import forms
@@ -72,6 +72,8 @@ def compose(app: FastAPI) -> FastAPI:
     """Add the web layer to an API application and connect capabilities to each other."""
     # Assessment results evaluate treatment-plan objectives that name a score threshold.
     objective_hooks.register_store(PlanObjectiveStore())
+    # Charges may require a signed note for the session (the practice's `requireSignedNote`).
+    billing_setup.register_signed_note_check(notes.appointment_has_signed_note)
     app.state.chart_renderer = render_chart
     app.include_router(forms.router)
     return app

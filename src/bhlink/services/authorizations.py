@@ -10,14 +10,13 @@ Alerts: exhausted (nothing left to book), low_units (at or under the configured 
 and expiring (end date within the configured days) are each raised once per condition and
 recorded in `authorization_alerts`, with the event `authorization.exhausted` or (for low
 units and an end date near) `authorization.expiring`; they are resolved when the condition
-clears (units added, dates extended). Tasks for the billing team hook in at `_raise_alert`
-(the tasks service is built elsewhere).
+clears (units added, dates extended); each alert also opens a task for the billing team.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from bhlink.domain.authorizations import (
     AlertThresholds,
@@ -36,7 +35,7 @@ from bhlink.domain.ids import new_id
 from bhlink.domain.roles import Entitlement
 from bhlink.domain.scheduling import duration_minutes
 from bhlink.schemas.billing import AuthorizationOverride, AuthorizationWrite
-from bhlink.services import audit, billing_setup, outbox
+from bhlink.services import audit, billing_setup, outbox, tasks
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
 from bhlink.services.records import apply_changes, stamp_new, stamp_update
@@ -349,7 +348,18 @@ def _raise_alert(
             detail={"endDate": row.end_date.isoformat(), "unitsAuthorized": row.units_authorized},
         )
     )
-    # A task for the billing team belongs here once services/tasks.py exists.
+    # The billing team's work queue: renew the authorization or stop booking against it.
+    tasks.create_task(
+        uow,
+        actor,
+        f"authorization_{kind}",
+        row.patient_id,
+        None,
+        row.end_date and datetime.combine(row.end_date, datetime.min.time(), tzinfo=UTC),
+        f"{row.id}:{kind}:{now.isoformat()}",
+        resource_type="authorization",
+        resource_id=row.id,
+    )
     seq, at = uow.next_change(actor.integration_id, now)
     # The event catalogue has exhausted and expiring ("close to its end date or units").
     event = "authorization.exhausted" if kind == "exhausted" else "authorization.expiring"

@@ -873,3 +873,8 @@ def disclosable_notes(
 def content_mapping(row: ClinicalNote) -> Mapping[str, object]:
     """The record content of a stored note (for packets and exports)."""
     return record_content(row, domain_note(row))
+
+
+def appointment_has_signed_note(uow: UnitOfWork, integration_id: str, appointment_id: str) -> bool:
+    """Whether the appointment's session is documented by a signed note (billing asks this)."""
+    return bool(uow.notes.signed_for_appointments(integration_id, [appointment_id]))

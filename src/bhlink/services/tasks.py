@@ -38,6 +38,11 @@ _TITLES = {
     COSIGN_NOTE: "Co-sign a supervisee's note",
     TREATMENT_PLAN_REVIEW: "Review the treatment plan",
     RISK_FLAG: "Review a risk flag",
+    "authorization_exhausted": "Authorization used up: renew it or stop booking",
+    "authorization_low_units": "Authorization nearly used up: request more units",
+    "authorization_expiring": "Authorization ends soon: request an extension",
+    "authorization_expired": "Authorization has ended: renew it",
+    "risk_follow_up": "Follow up on a risk flag",
 }
 # How far back the unsigned-note generator looks past its cutoff on each run: old sessions
 # whose notes were signed are not re-examined forever (a run at least monthly is assumed).
