@@ -355,7 +355,7 @@ def _raise_alert(
         f"authorization_{kind}",
         row.patient_id,
         None,
-        row.end_date and datetime.combine(row.end_date, datetime.min.time(), tzinfo=UTC),
+        datetime.combine(row.end_date, datetime.min.time(), tzinfo=UTC),
         f"{row.id}:{kind}:{now.isoformat()}",
         resource_type="authorization",
         resource_id=row.id,
