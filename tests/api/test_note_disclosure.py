@@ -145,6 +145,19 @@ def test_pdf_of_a_signed_note(practice: Practice) -> None:
     assert "F41.1" in content and note_id in content
 
 
+def test_pdf_marks_characters_its_font_cannot_print(practice: Practice) -> None:
+    note_id = signed_note(
+        practice, sections={**note_body(practice)["sections"], "plan": "Call Nguyễn 李 Monday"}
+    )
+    response = practice.get(f"/clinical-notes/{note_id}/packet.pdf", role="clinician")
+    assert response.status_code == 200, response.text
+    reader = PdfReader(io.BytesIO(response.content))
+    content = " ".join(page.extract_text() for page in reader.pages)
+    assert "Call Nguy?n ? Monday" in content  # a visible mark, not a silently dropped letter
+    packet = practice.get(f"/clinical-notes/{note_id}/packet", role="clinician").json()
+    assert packet["note"]["sections"]["plan"] == "Call Nguyễn 李 Monday"  # only the PDF marks
+
+
 def test_psychotherapy_notes_are_seen_only_by_author_and_admins(practice: Practice) -> None:
     progress = signed_note(practice)
     psycho = practice.post(

@@ -1,8 +1,9 @@
 """Render a note packet as a PDF for human readers (ReportLab; see docs/decisions/0302).
 
 Text is set in Bitstream Vera, the TrueType family ReportLab ships, embedded in the file so
-accented names and typographic quotes print as written. Every piece of text is escaped
-before it reaches ReportLab's paragraph markup, so note content can never inject markup.
+accented names and typographic quotes print as written (services/pdf_render.py; a character
+the font lacks prints as "?" instead of vanishing). Every piece of text is escaped before it
+reaches ReportLab's paragraph markup, so note content can never inject markup.
 """
 
 from __future__ import annotations
@@ -10,23 +11,19 @@ from __future__ import annotations
 import io
 from collections.abc import Sequence
 from functools import cache
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-import reportlab
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from bhlink.schemas.base import format_utc
 from bhlink.schemas.notes import NotePacket
 from bhlink.services.note_packets import PdfContext
+from bhlink.services.pdf_render import fonts, printable
 
-_FONT_DIR = Path(reportlab.__file__).parent / "fonts"
 _TYPE_LABELS = {
     "intake": "Intake note",
     "progress": "Progress note",
@@ -39,15 +36,8 @@ _TYPE_LABELS = {
 
 
 @cache
-def _fonts() -> tuple[str, str]:
-    pdfmetrics.registerFont(TTFont("BhVera", str(_FONT_DIR / "Vera.ttf")))
-    pdfmetrics.registerFont(TTFont("BhVeraBold", str(_FONT_DIR / "VeraBd.ttf")))
-    return "BhVera", "BhVeraBold"
-
-
-@cache
 def _styles() -> dict[str, ParagraphStyle]:
-    regular, bold = _fonts()
+    regular, bold = fonts()
     body = ParagraphStyle("body", fontName=regular, fontSize=9.5, leading=12.5)
     return {
         "title": ParagraphStyle("title", fontName=bold, fontSize=15, leading=19, spaceAfter=6),
@@ -63,7 +53,8 @@ def _styles() -> dict[str, ParagraphStyle]:
 
 
 def _text(value: object) -> str:
-    return escape(str(value)).replace("\n", "<br/>")
+    # Regular and bold Vera have the same glyphs, so one check serves every style.
+    return escape(printable(str(value), fonts().regular)).replace("\n", "<br/>")
 
 
 def _para(value: object, style: str = "body") -> Paragraph:
