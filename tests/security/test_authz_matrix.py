@@ -209,7 +209,12 @@ PATIENT_PATH_READS = [
 ] + [
     "GET /integrations/{integration_id}/patients/{patient_id}/consents",
     "GET /integrations/{integration_id}/patients/{patient_id}/balance",
+    "GET /integrations/{integration_id}/patients/{patient_id}/export",
 ]
+# Required query parameters of the path reads above.
+QUERY = {
+    "GET /integrations/{integration_id}/patients/{patient_id}/export": {"recipient": "Dr. Who"}
+}
 
 
 def _classify(status: int) -> str:
@@ -244,7 +249,8 @@ def test_ids_in_path(world: World) -> None:
         for role in ROLES:
             for axis, patient_id in _axes(world, role):
                 url = _path(op, world, patient_id, kinds, axis)
-                got = _classify(p.client.get(url, headers=p.login(role)).status_code)
+                response = p.client.get(url, headers=p.login(role), params=QUERY.get(op, {}))
+                got = _classify(response.status_code)
                 want = expected(op, role, axis)
                 world.check(got == want, f"{op} {role} {axis}: want {want}, got {got}")
     assert not world.failures, "\n".join(world.failures)
