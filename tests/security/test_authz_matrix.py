@@ -29,7 +29,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from bhlink.store.db import Database
-from tests.api.clinical_support import note_body
+from tests.api.clinical_support import note_body, plan_body
 from tests.support.assessments import PHQ9_8
 from tests.support.practice import Practice, build_practice, in_hours
 
@@ -140,6 +140,12 @@ def _create_records(p: Practice, patient_id: str, provider_id: str, hours: float
     dx = p.post(f"/patients/{patient_id}/diagnoses", {"code": "F41.1"})
     assert dx.status_code == 201, dx.text
     ids["diagnosis"] = dx.json()["diagnosisId"]
+    plan = p.post("/treatment-plans", plan_body(p, patientId=patient_id, providerId=provider_id))
+    assert plan.status_code == 201, plan.text
+    ids["plan"] = plan.json()["treatmentPlanId"]
+    consent = p.post(f"/patients/{patient_id}/consents", {"type": "treatment"})
+    assert consent.status_code == 201, consent.text
+    ids["consent"] = consent.json()["consentId"]
     return ids
 
 
@@ -198,6 +204,10 @@ PATH_RECORDS = {
     "GET /integrations/{integration_id}/patients/{patient_id}/diagnoses/{entry_id}": {
         "entry_id": "diagnosis"
     },
+    "GET /integrations/{integration_id}/clinical-notes/{note_id}/packet": {"note_id": "note"},
+    "GET /integrations/{integration_id}/treatment-plans/{plan_id}": {"plan_id": "plan"},
+    "GET /integrations/{integration_id}/treatment-plans/{plan_id}/versions": {"plan_id": "plan"},
+    "GET /integrations/{integration_id}/consents/{consent_id}": {"consent_id": "consent"},
 }
 PATIENT_PATH_READS = [
     op
