@@ -7,9 +7,9 @@ What is tried:
   the table says deny. Limits: FastAPI validates the body before the handler runs, so a 422 on a
   body-taking operation proves nothing about a deny cell (counted as "unverifiable", not tried);
   for allow cells 422 and 404 (the placeholder id) count as "not denied by role".
-* Data axes with real records: GET-by-id of patients, appointments, notes, assessment results,
-  diagnoses and consents and the patient-path reads; lists unfiltered (out-of-scope records must be
-  absent from `items`) and with `patientId`; ids in the body of POST /appointments,
+* Data axes with real records: GET-by-id of patients, appointments, notes (and packets), assessment
+  results, diagnoses, treatment plans, consents and the patient-path reads (the export included);
+  lists unfiltered (out-of-scope records must be absent from `items`) and with `patientId`; ids in the body of POST /appointments,
   /clinical-notes and /assessments. For body ids "hidden" accepts 404 or 422 (an unknown reference)
   provided nothing is created.
 Run: `.venv/bin/python -m pytest tests/security/test_authz_matrix.py -q -s` prints the cell count.
