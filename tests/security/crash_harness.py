@@ -329,7 +329,10 @@ def _missing(base: str, headers: dict[str, str], acknowledged: Acknowledged) -> 
     """Acknowledged ids that no longer answer GET 200."""
     lost: list[str] = []
     with httpx.Client(base_url=base, headers=headers, timeout=30.0) as http:
-        for kind, ids in (("patients", acknowledged.patients), ("appointments", acknowledged.appointments)):
+        for kind, ids in (
+            ("patients", acknowledged.patients),
+            ("appointments", acknowledged.appointments),
+        ):
             for record_id in ids:
                 if http.get(f"/{kind}/{record_id}").status_code != 200:
                     lost.append(record_id)
