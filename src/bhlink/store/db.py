@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from bhlink.store.unit_of_work import UnitOfWork
+
+
+class _NoResultRows(logging.Filter):
+    """Drop SQLAlchemy's DEBUG "Row (...)" records: result rows hold PHI and secret hashes."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
+
+
+_ROW_FILTER = _NoResultRows()
+
+
+def _guard_engine_logging() -> None:
+    # An operator who turns sqlalchemy logging up to DEBUG must still not write PHI to the logs:
+    # statement parameters are hidden by `hide_parameters`, result rows by this filter.
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if _ROW_FILTER not in engine_logger.filters:
+        engine_logger.addFilter(_ROW_FILTER)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -39,6 +58,7 @@ def _configure_sqlite(engine: Engine) -> None:
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     """Build an engine for `url` (sqlite:///path or postgresql+psycopg://…)."""
     parsed = make_url(url)
+    _guard_engine_logging()
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
@@ -46,6 +66,8 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
+            # Parameters carry PHI: keep them out of SQL logs and out of StatementError text.
+            hide_parameters=True,
             poolclass=NullPool if database in ("", ":memory:") else None,
             pool_size=pool_size,
             max_overflow=pool_size,
@@ -60,6 +82,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         max_overflow=pool_size * 2,
         pool_pre_ping=True,
         connect_args={"options": options},
+        hide_parameters=True,  # parameters carry PHI (see the SQLite branch)
     )
 
 
