@@ -109,7 +109,7 @@ def _fuzz(app: FastAPI, practice: Practice, checks: list[Callable[..., Any]]) ->
 
         try:
             fuzz_operation()
-        except Exception as error:  # noqa: BLE001 - every operation's failure is collected
+        except (Exception, BaseExceptionGroup) as error:  # every operation's failure is collected
             run.failures[operation.label] = f"{type(error).__name__}: {error}"[:2000]
     return run
 
