@@ -56,3 +56,22 @@ def test_the_same_key_with_another_file_or_field_is_refused(
     assert other_file.status_code == 422, other_file.text
     assert other_title.status_code == 422, other_title.text
     assert practice.count("documents") == 1
+
+
+@pytest.mark.parametrize("exception_id", [2**63, 10**30])
+def test_an_exception_id_beyond_the_key_range_is_invalid_input(
+    practice: Practice, exception_id: int
+) -> None:
+    # Found by the fuzzer: an id past SQL BIGINT made the driver raise OverflowError (a 500).
+    response = practice.post(
+        f"/remittances/exceptions/{exception_id}/resolve", {"note": "checked with the payer"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"].endswith("exception_id")
+
+
+def test_the_largest_key_is_a_plain_not_found(practice: Practice) -> None:
+    response = practice.post(
+        f"/remittances/exceptions/{2**63 - 1}/resolve", {"note": "checked with the payer"}
+    )
+    assert response.status_code == 404, response.text
