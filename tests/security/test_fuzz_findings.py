@@ -75,3 +75,14 @@ def test_the_largest_key_is_a_plain_not_found(practice: Practice) -> None:
         f"/remittances/exceptions/{2**63 - 1}/resolve", {"note": "checked with the payer"}
     )
     assert response.status_code == 404, response.text
+
+
+def test_a_nul_character_in_a_body_is_invalid_input_naming_the_field(practice: Practice) -> None:
+    # Found by the fuzzer on PostgreSQL: text columns cannot store U+0000 (a 500 there).
+    before = practice.count("payers")
+    response = practice.post(
+        "/payers", {"name": "Reg\x00ence", "ediPayerId": "00932", "claimFilingIndicator": "BL"}
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["field"] == "name"
+    assert practice.count("payers") == before
