@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from bhlink.config import Settings
 from bhlink.domain.errors import FieldProblem, InvalidInput, PreconditionFailed, Unauthenticated
@@ -119,6 +121,31 @@ def basic_client(request: Request, integration_id: IntegrationId, uow: UowDep) -
     return auth.authenticate_client(uow, integration_id, client_id, secret)
 
 
+async def _request_content(request: Request) -> bytes:
+    """The bytes that identify a request's content, for its idempotency fingerprint.
+
+    A form route (the multipart document upload) has already consumed the body stream when
+    dependencies run: FastAPI parses form fields before it solves dependencies, and Starlette
+    keeps the parsed form, not the raw bytes (`Request.body()` then raises "Stream consumed").
+    Such a request is identified by its parsed form instead: every field's name and value and
+    every file's name, media type and bytes, in order.
+    """
+    try:
+        return await request.body()
+    except RuntimeError:
+        form = await request.form()  # cached by Starlette: parsed once, by FastAPI
+    digest = hashlib.sha256(b"form")
+    for name, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            data = await value.read()
+            await value.seek(0)  # the handler reads the file after this dependency
+            parts = [name, "file", value.filename or "", value.content_type or ""]
+            digest.update(repr(parts).encode() + hashlib.sha256(data).digest())
+        else:
+            digest.update(repr([name, "field", value]).encode())
+    return digest.digest()
+
+
 async def idempotent(
     request: Request,
     actor: CurrentActor,
@@ -136,7 +163,7 @@ async def idempotent(
     if idempotency_key is None:
         return
     settings = get_settings(request)
-    body = await request.body()
+    body = await _request_content(request)
     scope = idempotency.Scope(
         actor.integration_id, actor.actor_id, request.method, request.url.path, idempotency_key
     )

@@ -54,4 +54,4 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 READ_ERRORS = problems(401, 403, 404, 422, 429)
-WRITE_ERRORS = problems(401, 403, 404, 409, 412, 413, 415, 422, 429)
+WRITE_ERRORS = problems(400, 401, 403, 404, 409, 412, 413, 415, 422, 429)

@@ -37,6 +37,7 @@ from bhlink.store.queries.remittances import RemittanceFilter
 router = APIRouter(
     prefix="/integrations/{integration_id}", route_class=TransactionalRoute, tags=["remittances"]
 )
+BIGINT_MAX = 2**63 - 1  # largest SQL BIGINT (PostgreSQL bigint, SQLite INTEGER)
 _ID = r"^[a-z]+_[0-9a-z]+$"
 _RAW_TYPES = ("text/plain", "application/edi-x12", "application/edi")
 
@@ -162,7 +163,9 @@ class ExceptionResolution(WriteModel):
     name="remittances.exceptions.resolve",
 )
 def resolve_exception(
-    exception_id: Annotated[int, Path(ge=1)],
+    # Bounded to the BIGINT key range: a larger id cannot exist, and the database drivers
+    # refuse to bind it (an OverflowError, i.e. a 500, before this bound; found by fuzzing).
+    exception_id: Annotated[int, Path(ge=1, le=BIGINT_MAX)],
     body: ExceptionResolution,
     actor: CurrentActor,
     uow: UowDep,

@@ -29,7 +29,7 @@ router = APIRouter(
     "/sessions",
     response_model=SessionRead,
     status_code=201,
-    responses=problems(401, 404, 413, 415, 422, 429),
+    responses=problems(400, 401, 404, 413, 415, 422, 429),
 )
 def create_session(
     request: Request,
@@ -115,7 +115,9 @@ def enroll_totp(actor: CurrentActor, uow: UowDep, box: BoxDep) -> Response:
 
 
 @router.post(
-    "/users/me/mfa/totp/confirm", status_code=204, responses=problems(401, 404, 409, 422, 429)
+    "/users/me/mfa/totp/confirm",
+    status_code=204,
+    responses=problems(400, 401, 404, 409, 422, 429),
 )
 def confirm_totp(body: TotpConfirm, actor: CurrentActor, uow: UowDep, box: BoxDep) -> Response:
     """Finish TOTP enrolment; from now on logins need a code."""
