@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,26 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from bhlink.store.unit_of_work import UnitOfWork
+
+
+class _HideRows(logging.Filter):
+    """SQLAlchemy logs every fetched row at DEBUG (`Row %r`): patient data, so never its values.
+
+    `hide_parameters` covers bound values only; this covers results, whatever level an
+    operator turns the `sqlalchemy.engine` loggers to.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg == "Row %r":
+            record.msg, record.args = "Row (values hidden: they may be patient data)", ()
+        return True
+
+
+def _hide_result_rows() -> None:
+    # Engines without a logging_name log on this very logger, so a filter here sees every row.
+    engine_log = logging.getLogger("sqlalchemy.engine.Engine")
+    if not any(isinstance(f, _HideRows) for f in engine_log.filters):
+        engine_log.addFilter(_HideRows())
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -37,18 +58,29 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Build an engine for `url` (sqlite:///path or postgresql+psycopg://…)."""
+    """Build an engine for `url` (sqlite:///path or postgresql+psycopg://…).
+
+    `hide_parameters`: bound values are patient data; SQLAlchemy must never copy them into
+    its statement log or into the text of a database error, which may end up in a log.
+    """
     parsed = make_url(url)
+    _hide_result_rows()
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        in_memory = database in ("", ":memory:")
+        # NullPool takes no pool sizes: a private in-memory database has no pool to size.
+        pool_args: dict[str, Any] = (
+            {"poolclass": NullPool}
+            if in_memory
+            else {"pool_size": pool_size, "max_overflow": pool_size}
+        )
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
-            poolclass=NullPool if database in ("", ":memory:") else None,
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            hide_parameters=True,
+            **pool_args,
         )
         _configure_sqlite(engine)
         return engine
@@ -56,6 +88,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     options = " ".join(filter(None, [str(parsed.query.get("options", "")), "-c timezone=UTC"]))
     return create_engine(
         parsed.difference_update_query(["options"]),
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size * 2,
         pool_pre_ping=True,
