@@ -9,6 +9,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bhlink.api.problems import problem_response
 
+# Key in the ASGI scope state holding {header: value} to add to the response (set by
+# dependencies that run before the handler, e.g. rate limits; see api/rate_limits.py).
+RESPONSE_HEADERS = "response_headers"
+
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _ALLOWED_TYPES = (
@@ -66,12 +70,16 @@ class GuardMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         given = headers.get("x-request-id", "")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         path = scope.get("path", "")
 
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [*list(SECURITY_HEADERS), (b"x-request-id", request_id.encode())]
+                # Headers a dependency owes every response, errors included (RateLimit …).
+                for name, value in state.get(RESPONSE_HEADERS, {}).items():
+                    extra.append((name.lower().encode("latin-1"), value.encode("latin-1")))
                 if not path.startswith("/docs"):
                     extra.append(_STRICT_CSP)
                 existing = {k.lower() for k, _ in message.get("headers", [])}
