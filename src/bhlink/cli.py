@@ -16,7 +16,7 @@ from bhlink.config import Settings, get_settings
 from bhlink.domain.clock import utcnow
 from bhlink.domain.errors import DomainError
 from bhlink.services import audit as audit_service
-from bhlink.services import demo, tenancy
+from bhlink.services import demo, keys, tenancy
 from bhlink.services.crypto import SecretBox, totp_code
 from bhlink.store import migrate
 from bhlink.store.db import Database
@@ -30,6 +30,9 @@ clients_app = typer.Typer(help="API clients (HTTP Basic credentials).", no_args_
 users_app = typer.Typer(help="Users.", no_args_is_help=True)
 demo_app = typer.Typer(help="The demo practice.", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="The server key (encrypts stored secrets such as TOTP seeds).", no_args_is_help=True
+)
 for sub, name in (
     (db_app, "db"),
     (integrations_app, "integrations"),
@@ -37,6 +40,7 @@ for sub, name in (
     (users_app, "users"),
     (demo_app, "demo"),
     (audit_app, "audit"),
+    (keys_app, "keys"),
 ):
     app.add_typer(sub, name=name)
 
@@ -295,6 +299,46 @@ def audit_verify(
                     f"[red]{integration_id}: chain {b.chain} broken at row {b.row_id or '(end of chain)'} (seq {b.chain_seq}): {b.reason}[/red]"
                 )
     raise typer.Exit(code=1 if broken else 0)
+
+
+MIN_KEY_LENGTH = 32
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_key_env: Annotated[
+        str,
+        typer.Option(
+            "--new-key-env",
+            help="Environment variable holding the new key (never pass a key as an argument).",
+        ),
+    ],
+) -> None:
+    """Re-encrypt every stored secret from the current key to a new one (see docs/security.md)."""
+    new_key = os.environ.get(new_key_env, "").strip()
+    if len(new_key) < MIN_KEY_LENGTH:
+        err.print(
+            f"[red]{new_key_env} must hold a key of at least {MIN_KEY_LENGTH} characters[/red]"
+        )
+        raise typer.Exit(code=2)
+    old_key = _settings().resolved_secret_key()
+    if new_key.encode() == old_key:
+        err.print("[red]the new key is the current key[/red]")
+        raise typer.Exit(code=2)
+    with _db().unit_of_work() as uow:
+        try:
+            report = keys.rotate(uow, SecretBox(old_key), SecretBox(new_key.encode()))
+        except DomainError as exc:
+            _fail(exc)
+        uow.commit()
+    for label, count in report.rewritten.items():
+        console.print(
+            f"{label}: {count} re-encrypted, {report.already_current[label]} already current"
+        )
+    console.print(
+        f"Done. Now set BHLINK_SECRET_KEY to the value of {new_key_env} (or replace the key "
+        "file) and restart every server and worker; open list cursors must restart from page 1."
+    )
 
 
 def main() -> None:

@@ -15,6 +15,7 @@ from bhlink.store.queries.outbox import OutboxQueries
 from bhlink.store.queries.patients import PatientQueries
 from bhlink.store.queries.practice import PracticeQueries
 from bhlink.store.queries.scheduling import AppointmentQueries
+from bhlink.store.queries.secrets import SecretQueries
 from bhlink.store.queries.tenancy import TenancyQueries
 from bhlink.store.tables import Integration
 
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.audit = AuditQueries(session)
         self.outbox = OutboxQueries(session)
         self.idempotency = IdempotencyQueries(session)
+        self.secrets = SecretQueries(session)
         self._change_clock: dict[str, datetime] = {}
 
     @property

@@ -22,6 +22,11 @@ ID = String(40)
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 
+# Column `info` of every column holding SecretBox ciphertext (services/crypto.py): key rotation
+# re-encrypts exactly these. Use it on any new encrypted column: `mapped_column(..., info=SECRETBOX)`.
+SECRETBOX = {"secretbox": True}
+
+
 class Base(DeclarativeBase):
     """All tables."""
 
