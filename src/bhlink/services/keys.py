@@ -43,8 +43,9 @@ def rotate(uow: UnitOfWork, old: SecretBox, new: SecretBox) -> RotationReport:
                 continue
             if not _opens(old, stored.value):
                 # Name the row by its key only: never print a ciphertext or what it hides.
+                row = "/".join(str(part) for part in stored.key)
                 raise Conflict(
-                    detail=f"{column.label} row {stored.key!r} opens with neither key; "
+                    detail=f"{column.label} row {row} opens with neither key; "
                     "is the current key the one the database was written with?",
                     code="unknown_key",
                 )
