@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
@@ -200,3 +202,36 @@ def test_cors_setting_reads_a_comma_separated_env(monkeypatch: pytest.MonkeyPatc
         "https://a.example",
         "http://localhost:3000",
     ]
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        (_patient_body(lastName="Nul\u0000Byte"), "lastName"),
+        (_patient_body(contact={"email": "a\ud800@example.org"}), "contact"),
+        (
+            _patient_body(insurance=[{"type": "primary", "payerId": "x", "memberId": "\u0000"}]),
+            "insurance",
+        ),
+    ],
+)
+def test_text_no_database_can_store_is_422_naming_the_field(
+    practice: Practice, body: dict[str, object], field: str
+) -> None:
+    """NUL (PostgreSQL refuses it) and lone surrogates (no driver encodes them) → 422, not 500."""
+    before = practice.count("patients")
+    response = practice.client.post(
+        f"{practice.base}/patients",
+        content=json.dumps(body).encode(),  # ASCII with \uXXXX escapes, as a client may send
+        headers={**practice.login(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert field in {e["field"] for e in response.json()["errors"]}
+    assert practice.count("patients") == before
+
+
+def test_nul_in_path_or_query_is_422(practice: Practice) -> None:
+    in_path = practice.get("/patients/pt_01%00x")
+    assert in_path.status_code == 422 and in_path.json()["errors"][0]["field"] == "path"
+    in_query = practice.get("/patients", params={"mrn": "A\u0000B"})
+    assert in_query.status_code == 422 and in_query.json()["errors"][0]["field"] == "query"

@@ -8,6 +8,7 @@ import uuid
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bhlink.api.problems import problem_response
+from bhlink.domain.errors import FieldProblem
 
 # Key in the ASGI scope state holding {header: value} to add to the response (set by
 # dependencies that run before the handler, e.g. rate limits; see api/rate_limits.py).
@@ -88,6 +89,15 @@ class GuardMiddleware:
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            # No database stores NUL in text alike (PostgreSQL refuses it): refuse it at the door.
+            await self._refuse(
+                send_tagged,
+                422,
+                "the path and query must not contain NUL (%00) characters",
+                field="path" if "\x00" in path else "query",
+            )
+            return
         method = scope.get("method", "GET")
         if method not in _BODY_METHODS:
             await self.app(scope, receive, send_tagged)
@@ -140,8 +150,9 @@ class GuardMiddleware:
         await self.app(scope, replay, send_tagged)
 
     @staticmethod
-    async def _refuse(send: Send, status: int, detail: str) -> None:
-        response = problem_response(status, detail=detail)
+    async def _refuse(send: Send, status: int, detail: str, field: str | None = None) -> None:
+        errors = [FieldProblem(field, detail)] if field else None
+        response = problem_response(status, detail=detail, errors=errors)
         await send(
             {"type": "http.response.start", "status": status, "headers": response.raw_headers}
         )
