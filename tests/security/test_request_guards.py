@@ -235,3 +235,14 @@ def test_nul_in_path_or_query_is_422(practice: Practice) -> None:
     assert in_path.status_code == 422 and in_path.json()["errors"][0]["field"] == "path"
     in_query = practice.get("/patients", params={"mrn": "A\u0000B"})
     assert in_query.status_code == 422 and in_query.json()["errors"][0]["field"] == "query"
+
+
+def test_an_overlong_id_in_the_path_is_404_and_audited(practice: Practice) -> None:
+    """The refusal is audited with the id cut to the column width (PostgreSQL enforces it)."""
+    long_id = "pt_" + "x" * 300
+    response = practice.get(f"/patients/{long_id}")
+    assert response.status_code == 404
+    denied = practice.get(
+        "/audit-events", params={"outcome": "denied", "action": "patients.get"}
+    ).json()["items"]
+    assert denied and denied[0]["resourceId"] == long_id[:63] + "…"
