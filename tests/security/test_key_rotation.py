@@ -9,10 +9,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from bhlink.api.app import create_api
 from bhlink.cli import app as cli_app
 from bhlink.config import Settings, get_settings
 from bhlink.domain.clock import utcnow
+from bhlink.server import create_app
 from bhlink.services.crypto import SecretBox, totp_code
 from bhlink.store.db import Database
 from bhlink.store.queries.secrets import SecretQueries
@@ -46,7 +46,7 @@ def _ciphertext(practice: Practice, username: str) -> str:
 def _totp_login(
     app_key: str, practice: Practice, settings: Settings, username: str, seed: str
 ) -> int:
-    app = create_api(settings.model_copy(update={"secret_key": app_key}), practice.db)
+    app = create_app(settings.model_copy(update={"secret_key": app_key}), practice.db)
     with TestClient(app, raise_server_exceptions=False) as client:
         response = client.post(
             f"{practice.base}/sessions",

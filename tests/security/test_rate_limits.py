@@ -15,10 +15,10 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from bhlink.api.app import create_api
 from bhlink.config import Settings
 from bhlink.domain.clock import set_clock, utcnow
 from bhlink.domain.rate_limits import Bucket, Charge, Policy, decide
+from bhlink.server import create_app
 from bhlink.services.rate_limits import InMemoryRateLimiter, RatePolicies
 from bhlink.store.db import Database
 from tests.support.practice import PASSWORD, Practice, build_practice
@@ -190,7 +190,7 @@ def clock() -> Iterator[list[timedelta]]:
 @pytest.fixture
 def limited_app(settings: Settings, db: Database) -> FastAPI:
     """An app with small limits and its own buckets."""
-    return create_api(
+    return create_app(
         settings.model_copy(
             update={
                 "rate_limit_user_quota": 3,
@@ -336,7 +336,7 @@ def test_the_username_limit_holds_from_any_address(
 def test_the_address_limit_holds_for_every_username(
     settings: Settings, db: Database, clock: list[timedelta]
 ) -> None:
-    app = create_api(settings.model_copy(update={"login_rate_limit_address_quota": 4}), db)
+    app = create_app(settings.model_copy(update={"login_rate_limit_address_quota": 4}), db)
     with TestClient(app, raise_server_exceptions=False) as client:
         practice = build_practice(db, app, client)
         statuses = [_login(practice, f"nobody{n}@test.example") for n in range(5)]
@@ -344,7 +344,7 @@ def test_the_address_limit_holds_for_every_username(
 
 
 def test_no_limits_no_headers_when_disabled(settings: Settings, db: Database) -> None:
-    app = create_api(settings.model_copy(update={"rate_limits_enabled": False}), db)
+    app = create_app(settings.model_copy(update={"rate_limits_enabled": False}), db)
     with TestClient(app, raise_server_exceptions=False) as client:
         practice = build_practice(db, app, client)
         response = practice.get("/users/me")

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from bhlink.api.app import create_api
 from bhlink.config import Settings
+from bhlink.server import create_app
 from bhlink.store.db import Database
 from tests.support.practice import Practice
 
@@ -166,7 +166,7 @@ def test_cors_is_off_unless_configured(practice: Practice) -> None:
 def test_cors_allows_exactly_the_configured_origins(settings: Settings, db: Database) -> None:
     from tests.support.practice import build_practice
 
-    app = create_api(settings.model_copy(update={"cors_origins": ["https://app.example.org"]}), db)
+    app = create_app(settings.model_copy(update={"cors_origins": ["https://app.example.org"]}), db)
     with TestClient(app, raise_server_exceptions=False) as client:
         practice = build_practice(db, app, client)
         path = f"{practice.base}/patients"

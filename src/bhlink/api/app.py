@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 
 from fastapi import FastAPI
 from starlette.middleware.cors import CORSMiddleware
@@ -12,19 +15,34 @@ from bhlink import __version__
 from bhlink.api import problems
 from bhlink.api.log_hygiene import ContainServerErrors, quiet_access_log
 from bhlink.api.middleware import GuardMiddleware
+from bhlink.api.request_log import RequestLogMiddleware
 from bhlink.api.routers import (
     appointments,
+    assessments,
     audit,
+    authorizations,
+    billing,
+    chart,
+    claims,
     directory,
+    documents,
+    events,
     health,
     integrations,
+    metrics,
+    notes,
     patients,
+    remittances,
     sessions,
+    tasks,
+    treatment_plans,
+    webhooks,
 )
 from bhlink.config import Settings
 from bhlink.domain.rate_limits import RateLimiter
 from bhlink.services.crypto import SecretBox
 from bhlink.services.rate_limits import InMemoryRateLimiter, RatePolicies
+from bhlink.store.blobs import LocalDocumentStorage
 from bhlink.store.db import Database
 
 DESCRIPTION = """One normalized REST API for behavioral-health practices.
@@ -67,7 +85,10 @@ class BhlinkAPI(FastAPI):
         settings: Settings = self.state.settings
         app: ASGIApp = ContainServerErrors(super().build_middleware_stack())
         app = GuardMiddleware(
-            app, max_body_bytes=settings.max_body_bytes, max_json_depth=settings.max_json_depth
+            app,
+            max_body_bytes=settings.max_body_bytes,
+            max_json_depth=settings.max_json_depth,
+            larger_bodies=getattr(self.state, "larger_bodies", ()),
         )
         if settings.cors_origins:
             # Exactly the configured origins; no credentials mode (tokens travel in a header).
@@ -82,11 +103,22 @@ class BhlinkAPI(FastAPI):
         return app
 
 
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+
 def create_api(
-    settings: Settings, db: Database | None = None, *, rate_limiter: RateLimiter | None = None
+    settings: Settings,
+    db: Database | None = None,
+    *,
+    lifespan: Lifespan | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> FastAPI:
-    """Build the API app for these settings (tests pass their own database and limiter)."""
+    """Build the API app for these settings (tests pass their own database and limiter).
+
+    `lifespan` runs around serving (the composition root starts the delivery worker there).
+    """
     app = BhlinkAPI(
+        lifespan=lifespan,
         title="bhlink",
         version=__version__,
         description=DESCRIPTION,
@@ -99,9 +131,43 @@ def create_api(
     app.state.box = SecretBox(settings.resolved_secret_key())
     app.state.rate_policies = RatePolicies.from_settings(settings)
     app.state.rate_limiter = rate_limiter or InMemoryRateLimiter()
+    app.state.document_storage = LocalDocumentStorage(settings.document_dir)
+    # DNS for vetting webhook URLs (None: the system resolver); tests put a fake one here.
+    app.state.webhook_resolver = None
     problems.install(app)
-    for module in (health, sessions, integrations, patients, directory, appointments, audit):
+    # One router per line: capabilities are added here as they land.
+    for module in (
+        health,
+        sessions,
+        integrations,
+        patients,
+        directory,
+        appointments,
+        assessments,
+        notes,
+        treatment_plans,
+        tasks,
+        chart,
+        documents,
+        authorizations,
+        billing,
+        claims,
+        remittances,
+        webhooks,
+        events,
+        metrics,
+        audit,
+    ):
         app.include_router(module.router)
+    # Inside the outer layers (see BhlinkAPI), so after GuardMiddleware assigned the request id.
+    app.add_middleware(RequestLogMiddleware)
+    # Routes allowed a larger body than the global limit (document uploads), read by the guard.
+    app.state.larger_bodies = [
+        (
+            re.compile(documents.UPLOAD_PATH_PATTERN),
+            settings.document_max_bytes + documents.MULTIPART_OVERHEAD_BYTES,
+        )
+    ]
     quiet_access_log()
     logging.getLogger("bhlink").setLevel(settings.log_level)
     return app

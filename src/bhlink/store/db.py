@@ -17,24 +17,22 @@ from sqlalchemy.pool import NullPool
 from bhlink.store.unit_of_work import UnitOfWork
 
 
-class _HideRows(logging.Filter):
-    """SQLAlchemy logs every fetched row at DEBUG (`Row %r`): patient data, so never its values.
-
-    `hide_parameters` covers bound values only; this covers results, whatever level an
-    operator turns the `sqlalchemy.engine` loggers to.
-    """
+class _NoResultRows(logging.Filter):
+    """Drop SQLAlchemy's DEBUG "Row (...)" records: result rows hold PHI and secret hashes."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if record.msg == "Row %r":
-            record.msg, record.args = "Row (values hidden: they may be patient data)", ()
-        return True
+        return not (isinstance(record.msg, str) and record.msg.startswith("Row "))
 
 
-def _hide_result_rows() -> None:
-    # Engines without a logging_name log on this very logger, so a filter here sees every row.
-    engine_log = logging.getLogger("sqlalchemy.engine.Engine")
-    if not any(isinstance(f, _HideRows) for f in engine_log.filters):
-        engine_log.addFilter(_HideRows())
+_ROW_FILTER = _NoResultRows()
+
+
+def _guard_engine_logging() -> None:
+    # An operator who turns sqlalchemy logging up to DEBUG must still not write PHI to the logs:
+    # statement parameters are hidden by `hide_parameters`, result rows by this filter.
+    engine_logger = logging.getLogger("sqlalchemy.engine.Engine")
+    if _ROW_FILTER not in engine_logger.filters:
+        engine_logger.addFilter(_ROW_FILTER)
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -58,27 +56,23 @@ def _configure_sqlite(engine: Engine) -> None:
 
 
 def make_engine(url: str, *, pool_size: int = 10) -> Engine:
-    """Build an engine for `url` (sqlite:///path or postgresql+psycopg://…).
-
-    `hide_parameters`: bound values are patient data; SQLAlchemy must never copy them into
-    its statement log or into the text of a database error, which may end up in a log.
-    """
+    """Build an engine for `url` (sqlite:///path or postgresql+psycopg://…)."""
     parsed = make_url(url)
-    _hide_result_rows()
+    _guard_engine_logging()
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        in_memory = database in ("", ":memory:")
         # NullPool takes no pool sizes: a private in-memory database has no pool to size.
         pool_args: dict[str, Any] = (
             {"poolclass": NullPool}
-            if in_memory
+            if database in ("", ":memory:")
             else {"pool_size": pool_size, "max_overflow": pool_size}
         )
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
+            # Parameters carry PHI: keep them out of SQL logs and out of StatementError text.
             hide_parameters=True,
             **pool_args,
         )
@@ -88,11 +82,11 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
     options = " ".join(filter(None, [str(parsed.query.get("options", "")), "-c timezone=UTC"]))
     return create_engine(
         parsed.difference_update_query(["options"]),
-        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size * 2,
         pool_pre_ping=True,
         connect_args={"options": options},
+        hide_parameters=True,  # parameters carry PHI (see the SQLite branch)
     )
 
 
