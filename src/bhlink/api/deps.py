@@ -7,15 +7,17 @@ import binascii
 import re
 from typing import Annotated
 
+import orjson
 from fastapi import Depends, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from bhlink.api import rate_limits
 from bhlink.config import Settings
 from bhlink.domain.errors import FieldProblem, InvalidInput, PreconditionFailed, Unauthenticated
 from bhlink.services import auth, idempotency
 from bhlink.services.context import Actor
-from bhlink.services.crypto import SecretBox
+from bhlink.services.crypto import SecretBox, sha256_hex
 from bhlink.store.db import Database
 from bhlink.store.unit_of_work import UnitOfWork
 
@@ -121,6 +123,30 @@ def basic_client(request: Request, integration_id: IntegrationId, uow: UowDep) -
     return auth.authenticate_client(uow, integration_id, client_id, secret)
 
 
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+async def _fingerprinted_body(request: Request) -> bytes:
+    """The body as the idempotency fingerprint sees it.
+
+    FastAPI parses a form before dependencies run, and the raw stream is gone by then (reading
+    it again raises), so a form is fingerprinted from its parsed parts: fields by value, files
+    by name, media type and SHA-256 of their bytes.
+    """
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in _FORM_TYPES:
+        return await request.body()
+    parts: list[list[str | None]] = []
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, StarletteUploadFile):
+            data = await value.read()
+            await value.seek(0)  # the handler reads it again
+            parts.append([name, value.filename, value.content_type, sha256_hex(data)])
+        else:
+            parts.append([name, value])
+    return orjson.dumps(parts)
+
+
 async def idempotent(
     request: Request,
     actor: CurrentActor,
@@ -138,7 +164,7 @@ async def idempotent(
     if idempotency_key is None:
         return
     settings = get_settings(request)
-    body = await request.body()
+    body = await _fingerprinted_body(request)
     scope = idempotency.Scope(
         actor.integration_id, actor.actor_id, request.method, request.url.path, idempotency_key
     )
