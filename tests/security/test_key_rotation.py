@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -16,7 +17,9 @@ from bhlink.server import create_app
 from bhlink.services.crypto import SecretBox, totp_code
 from bhlink.store.db import Database
 from bhlink.store.queries.secrets import SecretQueries
+from tests.revenue.support import SETTINGS as BILLING_SETTINGS
 from tests.support.practice import PASSWORD, Practice
+from tests.support.webhooks import api_resolver, create_hook
 
 NEW_KEY = "rotated-server-key-for-tests-" + "n" * 24
 
@@ -60,9 +63,65 @@ def _totp_login(
     return response.status_code
 
 
-def test_the_registry_finds_the_totp_seed_column() -> None:
-    labels = [c.label for c in SecretQueries.columns()]
-    assert "users.totp_secret_enc" in labels
+def test_the_registry_finds_every_encrypted_column() -> None:
+    columns = {c.label: c.json_keys for c in SecretQueries.columns()}
+    assert columns["users.totp_secret_enc"] == ()
+    assert columns["webhook_endpoints.secret_enc"] == ()
+    assert columns["webhook_endpoints.previous_secret_enc"] == ()
+    assert columns["revenue_settings.document"] == ("passwordEncrypted",)
+
+
+def test_webhook_secrets_and_channel_passwords_rotate_too(
+    cli: CliRunner, practice: Practice, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with api_resolver(practice.app, "93.184.216.34"):
+        hook = create_hook(practice, "https://hooks.example.org/bhlink")
+    channel = {
+        "type": "sftp",
+        "host": "sftp.clearinghouse.example",
+        "port": 22,
+        "username": "cascadia",
+        "password": "sftp-password-to-rotate",
+        "hostKey": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHq0pUhSMZL0kM0dGk2rrXKOt7Rx8aW0Wm2e0jaKf2Lz",
+        "outboundDir": "outbound",
+        "inboundDir": "inbound",
+    }
+    response = practice.client.put(
+        f"{practice.base}/billing/settings",
+        json={**BILLING_SETTINGS, "channels": {"clearinghouse": channel}},
+        headers=practice.login(),
+    )
+    assert response.status_code == 200, response.text
+    new_box = SecretBox(NEW_KEY.encode())
+
+    def stored() -> tuple[str, str]:
+        with practice.db.engine.connect() as conn:
+            secret = conn.execute(
+                text("SELECT secret_enc FROM webhook_endpoints WHERE id = :i"),
+                {"i": hook["webhookId"]},
+            ).scalar_one()
+            document = conn.execute(
+                text("SELECT document FROM revenue_settings WHERE integration_id = :i"),
+                {"i": practice.integration_id},
+            ).scalar_one()
+        if isinstance(document, str):
+            document = json.loads(document)
+        return str(secret), str(document["channels"]["clearinghouse"]["passwordEncrypted"])
+
+    old_secret, old_password = stored()
+    result = cli.invoke(cli_app, ["keys", "rotate", "--new-key-env", "NEW_BHLINK_KEY"])
+    assert result.exit_code == 0, result.output
+    secret, password = stored()
+    assert secret != old_secret and password != old_password
+    assert new_box.decrypt(password) == "sftp-password-to-rotate"
+    assert new_box.decrypt(secret) == SecretBox(str(settings.secret_key).encode()).decrypt(
+        old_secret
+    )
+    monkeypatch.setenv("BHLINK_SECRET_KEY", NEW_KEY)
+    monkeypatch.setenv("OLD_BHLINK_KEY", str(settings.secret_key))
+    get_settings.cache_clear()
+    back = cli.invoke(cli_app, ["keys", "rotate", "--new-key-env", "OLD_BHLINK_KEY"])
+    assert back.exit_code == 0, back.output
 
 
 def test_rotation_reencrypts_and_logins_follow_the_new_key(
@@ -111,7 +170,8 @@ def test_a_key_that_opens_nothing_stops_before_any_write(
     result = cli.invoke(cli_app, ["keys", "rotate", "--new-key-env", "NEW_BHLINK_KEY"])
     assert result.exit_code == 2
     output = " ".join(result.output.split())
-    assert "opens with neither key" in output and "users.totp_secret_enc row u_" in output
+    assert "opens with neither key" in output
+    assert any(f"{column.label} row " in output for column in SecretQueries.columns())
     assert before not in result.output  # the row is named by its key, never by its ciphertext
     assert _ciphertext(practice, username) == before
 

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import partial
 
 from bhlink.domain.errors import Conflict
 from bhlink.services import audit
 from bhlink.services.context import Actor
 from bhlink.services.crypto import SecretBox
+from bhlink.store.queries.secrets import EncryptedColumn, StoredCiphertext, map_ciphertexts
 from bhlink.store.unit_of_work import UnitOfWork
 
 
@@ -30,29 +32,49 @@ class RotationReport:
         return sum(self.rewritten.values())
 
 
+class _Rotation:
+    """Re-encrypts one stored value at a time and keeps the counts."""
+
+    def __init__(self, old: SecretBox, new: SecretBox) -> None:
+        self.old, self.new = old, new
+        self.rewritten = 0
+        self.current = 0
+
+    def value(self, column: EncryptedColumn, stored: StoredCiphertext, ciphertext: str) -> str:
+        if _opens(self.new, ciphertext):
+            self.current += 1
+            return ciphertext
+        if not _opens(self.old, ciphertext):
+            # Name the row by its key only: never print a ciphertext or what it hides.
+            row = "/".join(str(part) for part in stored.key)
+            raise Conflict(
+                detail=f"{column.label} row {row} opens with neither key; "
+                "is the current key the one the database was written with?",
+                code="unknown_key",
+            )
+        self.rewritten += 1
+        stored.changed = True
+        return self.new.encrypt(self.old.decrypt(ciphertext))
+
+
 def rotate(uow: UnitOfWork, old: SecretBox, new: SecretBox) -> RotationReport:
     """Re-encrypt every flagged column under `new`; audit the rotation in each integration."""
     rewritten: dict[str, int] = {}
     current: dict[str, int] = {}
     per_integration: Counter[str] = Counter()
     for column in uow.secrets.columns():
-        rewritten[column.label] = current[column.label] = 0
+        rotation = _Rotation(old, new)
         for stored in uow.secrets.values(column):
-            if _opens(new, stored.value):
-                current[column.label] += 1
-                continue
-            if not _opens(old, stored.value):
-                # Name the row by its key only: never print a ciphertext or what it hides.
-                row = "/".join(str(part) for part in stored.key)
-                raise Conflict(
-                    detail=f"{column.label} row {row} opens with neither key; "
-                    "is the current key the one the database was written with?",
-                    code="unknown_key",
-                )
-            uow.secrets.replace(column, stored, new.encrypt(old.decrypt(stored.value)))
-            rewritten[column.label] += 1
-            if stored.integration_id is not None:
-                per_integration[stored.integration_id] += 1
+            before = rotation.rewritten
+            updated, _ = map_ciphertexts(
+                column, stored.value, partial(rotation.value, column, stored)
+            )
+            if stored.changed:
+                uow.secrets.replace(column, stored, updated)
+                if stored.integration_id is not None:
+                    per_integration[stored.integration_id] += rotation.rewritten - before
+        rewritten[column.label] = rotation.rewritten
+        current[column.label] = rotation.current
     for integration in uow.tenancy.integrations():
         audit.record(
             uow,

@@ -1,8 +1,14 @@
-"""Columns that hold SecretBox ciphertext, found by their `info` flag, for key rotation."""
+"""Columns that hold SecretBox ciphertext, found by their `info` flag, for key rotation.
+
+Two kinds: a text column whose whole value is ciphertext (`info=SECRETBOX`), and a JSON document
+whose values under certain keys, at any depth, are ciphertext (`info=secretbox_in_json(...)`).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Table, and_, select, update
 from sqlalchemy.orm import Session
@@ -12,10 +18,11 @@ from bhlink.store.tables import Base
 
 @dataclass(frozen=True)
 class EncryptedColumn:
-    """One column flagged `info=SECRETBOX`."""
+    """One flagged column; `json_keys` is empty for a text column."""
 
     table: str
     column: str
+    json_keys: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -23,13 +30,40 @@ class EncryptedColumn:
         return f"{self.table}.{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass
 class StoredCiphertext:
-    """One non-null ciphertext, its row's primary key and (if the table has one) integration."""
+    """One row's stored value (text, or a JSON document), its primary key and integration."""
 
     key: tuple[object, ...]
-    value: str
+    value: Any
     integration_id: str | None
+    changed: bool = field(default=False)
+
+
+def map_ciphertexts(
+    column: EncryptedColumn, value: Any, rewrite: Callable[[str], str]
+) -> tuple[Any, int]:
+    """Apply `rewrite` to every ciphertext in a stored value; returns the new value and a count."""
+    if not column.json_keys:
+        return rewrite(value), 1
+    count = 0
+
+    def walk(node: Any) -> Any:
+        nonlocal count
+        if isinstance(node, dict):
+            result = {}
+            for key, inner in node.items():
+                if key in column.json_keys and isinstance(inner, str):
+                    result[key] = rewrite(inner)
+                    count += 1
+                else:
+                    result[key] = walk(inner)
+            return result
+        if isinstance(node, list):
+            return [walk(inner) for inner in node]
+        return node
+
+    return walk(value), count
 
 
 class SecretQueries:
@@ -42,10 +76,12 @@ class SecretQueries:
     def columns() -> list[EncryptedColumn]:
         """Every flagged column of the schema, in a stable order."""
         found = [
-            EncryptedColumn(table.name, column.name)
+            EncryptedColumn(
+                table.name, column.name, tuple(column.info.get("secretbox_json_keys", ()))
+            )
             for table in Base.metadata.sorted_tables
             for column in table.columns
-            if column.info.get("secretbox")
+            if column.info.get("secretbox") or column.info.get("secretbox_json_keys")
         ]
         return sorted(found, key=lambda c: c.label)
 
@@ -64,19 +100,20 @@ class SecretQueries:
         return [
             StoredCiphertext(
                 key=tuple(row[: len(keys)]),
-                value=str(row[len(keys)]),
+                value=row[len(keys)],
                 integration_id=str(row[-1]) if tenant is not None else None,
             )
             for row in rows
         ]
 
-    def replace(self, column: EncryptedColumn, stored: StoredCiphertext, new_value: str) -> None:
-        """Swap one ciphertext, only if it is still the one read (no lost concurrent update)."""
+    def replace(self, column: EncryptedColumn, stored: StoredCiphertext, new_value: Any) -> None:
+        """Store the re-encrypted value in place of the one read."""
         table = self._table(column)
         target = table.columns[column.column]
         match = [c == v for c, v in zip(table.primary_key.columns, stored.key, strict=True)]
-        result = self._s.execute(
-            update(table).where(and_(*match, target == stored.value)).values({target: new_value})
-        )
+        if not column.json_keys:
+            # A text value must still be the one read: no lost concurrent update.
+            match.append(target == stored.value)
+        result = self._s.execute(update(table).where(and_(*match)).values({target: new_value}))
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise LookupError(f"{column.label}: a row changed during rotation; run it again")

@@ -27,6 +27,11 @@ BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 SECRETBOX = {"secretbox": True}
 
 
+def secretbox_in_json(*keys: str) -> dict[str, object]:
+    """Column `info` of a JSON document whose values under these keys (at any depth) are ciphertext."""
+    return {"secretbox_json_keys": tuple(keys)}
+
+
 class Base(DeclarativeBase):
     """All tables."""
 
