@@ -208,10 +208,10 @@ def test_cors_setting_reads_a_comma_separated_env(monkeypatch: pytest.MonkeyPatc
     ("body", "field"),
     [
         (_patient_body(lastName="Nul\u0000Byte"), "lastName"),
-        (_patient_body(contact={"email": "a\ud800@example.org"}), "contact"),
+        (_patient_body(contact={"email": "a\ud800@example.org"}), "contact.email"),
         (
             _patient_body(insurance=[{"type": "primary", "payerId": "x", "memberId": "\u0000"}]),
-            "insurance",
+            "insurance[0].memberId",
         ),
     ],
 )
@@ -226,8 +226,28 @@ def test_text_no_database_can_store_is_422_naming_the_field(
         headers={**practice.login(), "Content-Type": "application/json"},
     )
     assert response.status_code == 422, response.text
-    assert field in {e["field"] for e in response.json()["errors"]}
+    assert [e["field"] for e in response.json()["errors"]] == [field]
     assert practice.count("patients") == before
+
+
+def test_every_json_route_refuses_unstorable_text(practice: Practice) -> None:
+    """Not only schemas built on WriteModel: the guard checks every JSON body (found by fuzzing
+    POST /remittances/exceptions/{id}/resolve, whose note reached PostgreSQL)."""
+    response = practice.client.post(
+        f"{practice.base}/remittances/exceptions/rex_0unknown/resolve",
+        content=b'{"note": "a\\udba9 b"}',
+        headers={**practice.login(), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422 and response.json()["errors"][0]["field"] == "note"
+
+
+def test_write_models_refuse_unstorable_text_outside_http_too() -> None:
+    """CLI imports and connectors build the same schemas without the HTTP guard."""
+    from bhlink.schemas.patients import PatientWrite
+
+    with pytest.raises(ValidationError) as caught:
+        PatientWrite.model_validate(_patient_body(lastName="a\x00b"))
+    assert caught.value.errors()[0]["loc"] == ("lastName",)
 
 
 def test_nul_in_path_or_query_is_422(practice: Practice) -> None:
@@ -246,3 +266,23 @@ def test_an_overlong_id_in_the_path_is_404_and_audited(practice: Practice) -> No
         "/audit-events", params={"outcome": "denied", "action": "patients.get"}
     ).json()["items"]
     assert denied and denied[0]["resourceId"] == long_id[:63] + "…"
+
+
+def test_a_broken_multipart_body_is_422_naming_the_body(practice: Practice) -> None:
+    response = practice.client.post(
+        f"{practice.base}/documents",
+        content=b"--a222103b\r\n[]--a222103b--\r\n",
+        headers={**practice.login(), "Content-Type": "multipart/form-data; boundary=a222103b"},
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"field": "body", "message": "the body is not a valid form"}
+    ]
+
+
+@pytest.mark.parametrize("cursor", [".It\u00b8p", "caf\u00e9.t\u00e4g", "x" * 40 + ".\U0001f600"])
+def test_a_forged_cursor_with_any_characters_is_422(practice: Practice, cursor: str) -> None:
+    """Found by fuzzing: a non-ASCII tag made the HMAC comparison raise (500)."""
+    response = practice.get("/patients", params={"cursor": cursor})
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "cursor"

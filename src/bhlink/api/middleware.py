@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -55,6 +56,50 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
         elif byte in (0x5D, 0x7D):
             depth -= 1
     return False
+
+
+def unstorable_text_at(body: bytes) -> str | None:
+    """The path of the first string or key no database stores alike, or None.
+
+    NUL is refused by PostgreSQL in text; an unpaired surrogate (a JSON escape such as
+    backslash-u-d800) cannot be encoded by either driver. Refusing both here answers a 422
+    naming the field for every JSON body, whatever schema the route uses, instead of a driver
+    error (500) on one database only. A body that is not JSON is left to the route's parser.
+    """
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return _unstorable_in(document, "")
+
+
+def _unstorable(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_in(node: object, path: str) -> str | None:
+    if isinstance(node, str):
+        return (path or "body") if _unstorable(node) else None
+    if isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else str(key)
+            if _unstorable(str(key)):
+                return path or "body"
+            found = _unstorable_in(value, child)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _unstorable_in(value, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
 
 
 class GuardMiddleware:
@@ -157,6 +202,16 @@ class GuardMiddleware:
         if body and content_type == "":
             await self._refuse(send_tagged, 415, "a body needs a Content-Type (application/json)")
             return
+        if body and (content_type == "application/json" or content_type.endswith("+json")):
+            where = unstorable_text_at(body)
+            if where is not None:
+                await self._refuse(
+                    send_tagged,
+                    422,
+                    "text must not contain NUL (\\u0000) characters or unpaired surrogates",
+                    field=where,
+                )
+                return
         replayed = False
 
         async def replay() -> Message:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
 from bhlink.api.log_hygiene import where
@@ -143,6 +144,15 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if exc.status_code == 400 and isinstance(exc.__context__, MultiPartException):
+            # Starlette's form parser: a body that is not the multipart or urlencoded form it
+            # claims to be is bad input like any other, a 422 naming `body`.
+            return problem_response(
+                422,
+                detail=f"the body is not a valid form: {exc.__context__.message}",
+                errors=[FieldProblem("body", "the body is not a valid form")],
+                instance=request.url.path,
+            )
         if exc.status_code == 400 and detail == _FASTAPI_BODY_PARSE_ERROR:
             # FastAPI answers 400 when a JSON body is not even text (invalid UTF-8); to the
             # client that is the same mistake as malformed JSON, which is a 422 naming `body`.
