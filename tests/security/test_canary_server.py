@@ -1,6 +1,8 @@
-"""Canary PHI and secrets: never in logs or error bodies; no secret in clear in the database.
+"""Canary PHI and secrets through a real uvicorn server: never in logs or error bodies.
 
-Known canary values (a patient's names, date of birth, MRN, member id, email; a password, the API
+test_canary.py runs the app in process; what only a server shows is checked here: uvicorn's own
+error log (Starlette re-raises an unhandled exception after answering, and uvicorn logs its
+text) and its access log (which prints query strings). Known canary values (a patient's names, date of birth, MRN, member id, email; a password, the API
 client secret, a TOTP seed, bearer tokens, the server key) go through a real uvicorn server in a
 thread, with every logger at DEBUG and uvicorn's access log on, while the test provokes bad
 input (422), unknown ids (404), a uniqueness conflict (409) and two forced faults (500: an
