@@ -286,3 +286,12 @@ def test_a_forged_cursor_with_any_characters_is_422(practice: Practice, cursor: 
     response = practice.get("/patients", params={"cursor": cursor})
     assert response.status_code == 422
     assert response.json()["errors"][0]["field"] == "cursor"
+
+
+def test_an_id_past_bigint_is_422_not_a_database_error(practice: Practice) -> None:
+    """Found by fuzzing on PostgreSQL: a 30-digit exception id reached SQL (integer out of range)."""
+    response = practice.post(
+        "/remittances/exceptions/145596398486649681173830172672/resolve", {"note": "checked"}
+    )
+    assert response.status_code == 422
+    assert response.json()["errors"][0]["field"] == "exception_id"

@@ -162,7 +162,8 @@ class ExceptionResolution(WriteModel):
     name="remittances.exceptions.resolve",
 )
 def resolve_exception(
-    exception_id: Annotated[int, Path(ge=1)],
+    # The id is a BIGINT: a larger number is a 422 here, not an out-of-range error in SQL.
+    exception_id: Annotated[int, Path(ge=1, le=2**63 - 1)],
     body: ExceptionResolution,
     actor: CurrentActor,
     uow: UowDep,
