@@ -21,7 +21,7 @@ from bhlink.events.metrics_http import MetricsServer
 from bhlink.events.worker import Worker, WorkerGroup
 from bhlink.logging_setup import configure_logging
 from bhlink.services import audit as audit_service
-from bhlink.services import demo, tenancy
+from bhlink.services import demo, keys, tenancy
 from bhlink.services import notes as notes_service
 from bhlink.services import tasks as tasks_service
 from bhlink.services.crypto import SecretBox, totp_code
@@ -42,6 +42,9 @@ tasks_app = typer.Typer(help="Work-queue tasks.", no_args_is_help=True)
 claims_app = typer.Typer(help="Claims: build, scrub and submit 837s.", no_args_is_help=True)
 era_app = typer.Typer(help="835 remittances (ERA): import and parse.", no_args_is_help=True)
 edi_app = typer.Typer(help="X12 files: validate, pick up inbound files.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="The server key (encrypts stored secrets such as TOTP seeds).", no_args_is_help=True
+)
 for sub, name in (
     (db_app, "db"),
     (integrations_app, "integrations"),
@@ -54,6 +57,7 @@ for sub, name in (
     (claims_app, "claims"),
     (era_app, "era"),
     (edi_app, "edi"),
+    (keys_app, "keys"),
 ):
     app.add_typer(sub, name=name)
 
@@ -665,6 +669,46 @@ def era_parse(
             f"{remittance.trace_number} {remittance.payment_amount} {remittance.payer.name}: "
             f"{len(remittance.claims)} claim(s), {len(remittance.provider_adjustments)} PLB"
         )
+
+
+MIN_KEY_LENGTH = 32
+
+
+@keys_app.command("rotate")
+def keys_rotate(
+    new_key_env: Annotated[
+        str,
+        typer.Option(
+            "--new-key-env",
+            help="Environment variable holding the new key (never pass a key as an argument).",
+        ),
+    ],
+) -> None:
+    """Re-encrypt every stored secret from the current key to a new one (see docs/security.md)."""
+    new_key = os.environ.get(new_key_env, "").strip()
+    if len(new_key) < MIN_KEY_LENGTH:
+        err.print(
+            f"[red]{new_key_env} must hold a key of at least {MIN_KEY_LENGTH} characters[/red]"
+        )
+        raise typer.Exit(code=2)
+    old_key = _settings().resolved_secret_key()
+    if new_key.encode() == old_key:
+        err.print("[red]the new key is the current key[/red]")
+        raise typer.Exit(code=2)
+    with _db().unit_of_work() as uow:
+        try:
+            report = keys.rotate(uow, SecretBox(old_key), SecretBox(new_key.encode()))
+        except DomainError as exc:
+            _fail(exc)
+        uow.commit()
+    for label, count in report.rewritten.items():
+        console.print(
+            f"{label}: {count} re-encrypted, {report.already_current[label]} already current"
+        )
+    console.print(
+        f"Done. Now set BHLINK_SECRET_KEY to the value of {new_key_env} (or replace the key "
+        "file) and restart every server and worker; open list cursors must restart from page 1."
+    )
 
 
 def main() -> None:

@@ -35,6 +35,25 @@ class Settings(BaseSettings):
     login_max_failures: int = Field(default=5, ge=1)
     login_lockout_seconds: int = Field(default=900, ge=1)
 
+    # A refreshed token never outlives the login it descends from by more than this.
+    session_max_seconds: int = Field(default=43_200, ge=60)
+
+    # Rate limits (token buckets per process; docs/decisions/0801-in-process-rate-limits.md):
+    # QUOTA requests per WINDOW seconds for each API client, each user, and for logins each
+    # client+address pair and each username.
+    rate_limits_enabled: bool = True
+    rate_limit_client_quota: int = Field(default=6000, ge=1)
+    rate_limit_client_window: int = Field(default=60, ge=1)
+    rate_limit_user_quota: int = Field(default=1200, ge=1)
+    rate_limit_user_window: int = Field(default=60, ge=1)
+    login_rate_limit_address_quota: int = Field(default=30, ge=1)
+    login_rate_limit_address_window: int = Field(default=60, ge=1)
+    login_rate_limit_username_quota: int = Field(default=10, ge=1)
+    login_rate_limit_username_window: int = Field(default=300, ge=1)
+
+    # Browser origins allowed to call the API (comma-separated); empty: no CORS headers at all.
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     max_json_depth: int = Field(default=32, ge=4)
     idempotency_retention_hours: int = Field(default=24, ge=24)
@@ -72,11 +91,24 @@ class Settings(BaseSettings):
     # Bearer token for GET /metrics; when unset, /metrics answers loopback clients only.
     metrics_token: str | None = Field(default=None, min_length=16)
 
-    @field_validator("webhook_allow_hosts", mode="before")
+    @field_validator("webhook_allow_hosts", "cors_origins", mode="before")
     @classmethod
-    def _split_hosts(cls, value: object) -> object:
+    def _split_lists(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _exact_origins(cls, value: list[str]) -> list[str]:
+        for origin in value:
+            # An origin is scheme://host[:port]; a wildcard or a path would silently widen access.
+            if (
+                origin == "*"
+                or not origin.startswith(("https://", "http://"))
+                or origin.count("/") != 2
+            ):
+                raise ValueError(f"{origin!r} is not an origin such as https://app.example.org")
         return value
 
     @field_validator("webhook_allow_hosts", mode="after")

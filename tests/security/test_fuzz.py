@@ -13,6 +13,7 @@ operation never stops the others, and the report lists every failing operation a
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -31,6 +32,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
+from bhlink.services.rate_limits import InMemoryRateLimiter
 from bhlink.store.db import Database
 from tests.support.practice import PASSWORD, Practice, build_practice
 
@@ -63,9 +65,20 @@ class FuzzRun:
 
 @pytest.fixture(scope="module")
 def fuzz_practice(db: Database, app: FastAPI) -> Iterator[Practice]:
-    """One tenant for the whole fuzz run: every generated case targets it as its admin."""
-    with TestClient(app, raise_server_exceptions=False) as client:
-        yield build_practice(db, app, client)
+    """One tenant for the whole fuzz run: every generated case targets it as its admin.
+
+    The fuzzer sends far more requests (and logins) per minute than the rate limits allow a
+    user; a limiter whose clock jumps a day per request keeps every window empty. Rate limits
+    themselves are tested in test_rate_limits.py.
+    """
+    ticks = itertools.count()
+    previous = app.state.rate_limiter
+    app.state.rate_limiter = InMemoryRateLimiter(clock=lambda: float(next(ticks) * 86_400))
+    try:
+        with TestClient(app, raise_server_exceptions=False) as client:
+            yield build_practice(db, app, client)
+    finally:
+        app.state.rate_limiter = previous
 
 
 def _fresh_bearer(practice: Practice) -> dict[str, str]:

@@ -12,6 +12,7 @@ from fastapi import Depends, Header, Path, Request
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from bhlink.api import rate_limits
 from bhlink.config import Settings
 from bhlink.domain.errors import FieldProblem, InvalidInput, PreconditionFailed, Unauthenticated
 from bhlink.services import auth, idempotency
@@ -96,6 +97,7 @@ def current_actor(
         request_id=request_id,
     )
     request.state.actor = actor
+    rate_limits.charge_request(request, integration_id, actor.client_id, actor.actor_id)
     return actor
 
 

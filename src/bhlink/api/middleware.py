@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections.abc import Sequence
@@ -9,6 +10,11 @@ from collections.abc import Sequence
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bhlink.api.problems import problem_response
+from bhlink.domain.errors import FieldProblem
+
+# Key in the ASGI scope state holding {header: value} to add to the response (set by
+# dependencies that run before the handler, e.g. rate limits; see api/rate_limits.py).
+RESPONSE_HEADERS = "response_headers"
 
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._\-]{1,64}$")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -52,6 +58,50 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
     return False
 
 
+def unstorable_text_at(body: bytes) -> str | None:
+    """The path of the first string or key no database stores alike, or None.
+
+    NUL is refused by PostgreSQL in text; an unpaired surrogate (a JSON escape such as
+    backslash-u-d800) cannot be encoded by either driver. Refusing both here answers a 422
+    naming the field for every JSON body, whatever schema the route uses, instead of a driver
+    error (500) on one database only. A body that is not JSON is left to the route's parser.
+    """
+    try:
+        document = json.loads(body)
+    except ValueError:
+        return None
+    return _unstorable_in(document, "")
+
+
+def _unstorable(text: str) -> bool:
+    if "\x00" in text:
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _unstorable_in(node: object, path: str) -> str | None:
+    if isinstance(node, str):
+        return (path or "body") if _unstorable(node) else None
+    if isinstance(node, dict):
+        for key, value in node.items():
+            child = f"{path}.{key}" if path else str(key)
+            if _unstorable(str(key)):
+                return path or "body"
+            found = _unstorable_in(value, child)
+            if found is not None:
+                return found
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found = _unstorable_in(value, f"{path}[{index}]")
+            if found is not None:
+                return found
+    return None
+
+
 class GuardMiddleware:
     """Refuse oversize, over-deep or mistyped bodies before any handler runs; tag every response."""
 
@@ -82,12 +132,16 @@ class GuardMiddleware:
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         given = headers.get("x-request-id", "")
         request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
-        scope.setdefault("state", {})["request_id"] = request_id
+        state = scope.setdefault("state", {})
+        state["request_id"] = request_id
         path = scope.get("path", "")
 
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [*list(SECURITY_HEADERS), (b"x-request-id", request_id.encode())]
+                # Headers a dependency owes every response, errors included (RateLimit …).
+                for name, value in state.get(RESPONSE_HEADERS, {}).items():
+                    extra.append((name.lower().encode("latin-1"), value.encode("latin-1")))
                 existing = {k.lower() for k, _ in message.get("headers", [])}
                 # A page that sets its own policy (the patient forms allow their inline
                 # style by nonce) keeps it: two CSP headers would both be enforced.
@@ -98,6 +152,15 @@ class GuardMiddleware:
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
+        if "\x00" in path or b"%00" in scope.get("query_string", b""):
+            # No database stores NUL in text alike (PostgreSQL refuses it): refuse it at the door.
+            await self._refuse(
+                send_tagged,
+                422,
+                "the path and query must not contain NUL (%00) characters",
+                field="path" if "\x00" in path else "query",
+            )
+            return
         method = scope.get("method", "GET")
         if method not in _BODY_METHODS:
             await self.app(scope, receive, send_tagged)
@@ -139,6 +202,16 @@ class GuardMiddleware:
         if body and content_type == "":
             await self._refuse(send_tagged, 415, "a body needs a Content-Type (application/json)")
             return
+        if body and (content_type == "application/json" or content_type.endswith("+json")):
+            where = unstorable_text_at(body)
+            if where is not None:
+                await self._refuse(
+                    send_tagged,
+                    422,
+                    "text must not contain NUL (\\u0000) characters or unpaired surrogates",
+                    field=where,
+                )
+                return
         replayed = False
 
         async def replay() -> Message:
@@ -151,8 +224,9 @@ class GuardMiddleware:
         await self.app(scope, replay, send_tagged)
 
     @staticmethod
-    async def _refuse(send: Send, status: int, detail: str) -> None:
-        response = problem_response(status, detail=detail)
+    async def _refuse(send: Send, status: int, detail: str, field: str | None = None) -> None:
+        errors = [FieldProblem(field, detail)] if field else None
+        response = problem_response(status, detail=detail, errors=errors)
         await send(
             {"type": "http.response.start", "status": status, "headers": response.raw_headers}
         )

@@ -10,14 +10,18 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 from starlette.responses import Response
 
+from bhlink.api.log_hygiene import where
 from bhlink.domain.errors import DomainError, FieldProblem, RateLimited
 from bhlink.store.unit_of_work import is_integrity_error
 
 PROBLEM_TYPE_BASE = "https://bhlink.dev/problems/"
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("bhlink.api")
+# The detail FastAPI gives the HTTPException it raises when it cannot decode a request body.
+_FASTAPI_BODY_PARSE_ERROR = "There was an error parsing the body"
 
 _STATUS_TITLES = {
     400: "Bad request",
@@ -112,8 +116,8 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> Response:
         headers = None
-        if isinstance(exc, RateLimited) and exc.code:
-            headers = {"Retry-After": exc.code}
+        if isinstance(exc, RateLimited):
+            headers = {"Retry-After": str(exc.retry_after)}
         if exc.status == 401:
             headers = {"WWW-Authenticate": 'Bearer realm="bhlink"'}
         return problem_response(
@@ -140,6 +144,24 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         detail = exc.detail if isinstance(exc.detail, str) else None
+        if exc.status_code == 400 and isinstance(exc.__context__, MultiPartException):
+            # Starlette's form parser: a body that is not the multipart or urlencoded form it
+            # claims to be is bad input like any other, a 422 naming `body`.
+            return problem_response(
+                422,
+                detail=f"the body is not a valid form: {exc.__context__.message}",
+                errors=[FieldProblem("body", "the body is not a valid form")],
+                instance=request.url.path,
+            )
+        if exc.status_code == 400 and detail == _FASTAPI_BODY_PARSE_ERROR:
+            # FastAPI answers 400 when a JSON body is not even text (invalid UTF-8); to the
+            # client that is the same mistake as malformed JSON, which is a 422 naming `body`.
+            return problem_response(
+                422,
+                detail="the body is not valid JSON (RFC 8259: UTF-8 text)",
+                errors=[FieldProblem("body", "the body is not valid JSON")],
+                instance=request.url.path,
+            )
         return problem_response(
             exc.status_code,
             detail=detail,
@@ -158,7 +180,9 @@ def install(app: FastAPI) -> None:
             )
         # Log the type and request id only: exception text may quote PHI from the data.
         log.error(
-            "unhandled error",
+            "unhandled error %s at %s",
+            type(exc).__name__,
+            where(exc),
             extra={
                 "error_type": type(exc).__name__,
                 "path_template": _route_template(request),

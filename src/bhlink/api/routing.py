@@ -20,6 +20,8 @@ from bhlink.store.unit_of_work import UniqueViolation
 _REPLAYED_HEADERS = ("content-type", "etag", "location")
 # Failures that say someone tried to reach data they may not: audited as denied.
 _AUDITED_FAILURES = {401: "failure", 403: "denied", 404: "denied"}
+# Width of audit_events.resource_id (store/tables/records.py).
+_AUDIT_ID_MAX = 64
 
 
 def _finish(request: Request, response: Response) -> None:
@@ -88,11 +90,22 @@ def _audit_failure(request: Request, exc: DomainError) -> None:
             uow,
             actor,
             action,
-            resource_id=str(resource_id) if resource_id else None,
+            resource_id=_clamp(str(resource_id)) if resource_id else None,
             outcome=_AUDITED_FAILURES[exc.status],
             detail={"status": exc.status, "code": exc.code},
         )
         uow.commit()
+
+
+def _clamp(value: str) -> str:
+    """A caller-chosen path id, cut to fit the audit column.
+
+    An overlong id must not turn the audit of a refusal into a database error (PostgreSQL
+    enforces the column width; SQLite does not, which is how only one leg saw it).
+    """
+    if len(value) <= _AUDIT_ID_MAX:
+        return value
+    return value[: _AUDIT_ID_MAX - 1] + "…"
 
 
 class TransactionalRoute(APIRoute):

@@ -98,8 +98,11 @@ class PayloadTooLarge(DomainError):
     title = "Payload too large"
 
 
+@dataclass
 class RateLimited(DomainError):
-    """Too many requests."""
+    """Too many requests; another may succeed after `retry_after` seconds."""
+
+    retry_after: int = 1
 
     status = 429
     title = "Too many requests"

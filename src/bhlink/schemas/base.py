@@ -42,6 +42,30 @@ class ApiModel(BaseModel):
     )
 
 
+def storable_text(value: Any) -> Any:
+    """Refuse text no database can store alike: NUL characters and unpaired UTF-16 surrogates.
+
+    PostgreSQL rejects NUL in text and both drivers fail to encode a lone surrogate (which a
+    JSON escape such as backslash-u-d800 produces); checking here makes that a 422 naming the field on
+    every database instead of a driver error. Looks inside lists and objects.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("must not contain NUL (\\u0000) characters")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise ValueError("is not valid Unicode text (unpaired surrogate)") from exc
+    elif isinstance(value, dict):
+        for key, inner in value.items():
+            storable_text(key)
+            storable_text(inner)
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            storable_text(inner)
+    return value
+
+
 class WriteModel(ApiModel):
     """Base for request bodies: unknown fields are an error that names them."""
 

@@ -249,3 +249,35 @@ def revoke_session(uow: UnitOfWork, actor: Actor, session_id: str | None = None)
     if session.revoked_at is None:
         session.revoked_at = utcnow()
     audit.record(uow, actor, "session.revoke", resource_type="session", resource_id=session.id)
+
+
+def refresh_session(uow: UnitOfWork, settings: Settings, actor: Actor) -> IssuedSession:
+    """Rotate the caller's bearer token: a new one for the same login, the old one dead at once.
+
+    The session row keeps its id and login time but swaps its token hash, so the old token
+    matches nothing from this commit on. A refreshed token expires after the token lifetime,
+    but never later than `session_max_seconds` after the login: refreshing cannot keep a
+    session alive for ever (HIPAA §164.312(a)(2)(iii), automatic logoff).
+    """
+    session = uow.tenancy.auth_session(actor.session_id) if actor.session_id else None
+    user = uow.tenancy.user(actor.actor_id)
+    if session is None or user is None or session.revoked_at is not None:
+        raise Unauthenticated(detail="invalid or expired token", code="invalid_token")
+    now = utcnow()
+    deadline = session.created_at + timedelta(seconds=settings.session_max_seconds)
+    if now >= deadline:
+        raise Unauthenticated(
+            detail="the session reached its maximum lifetime; log in again",
+            code="session_max_age",
+        )
+    token = new_token(32)
+    session.token_hash = sha256_hex(token)
+    session.expires_at = min(now + timedelta(seconds=settings.token_ttl_seconds), deadline)
+    session.last_seen_at = now
+    audit.record(uow, actor, "session.refresh", resource_type="session", resource_id=session.id)
+    return IssuedSession(
+        token=token,
+        expires_in=int((session.expires_at - now).total_seconds()),
+        user=user,
+        entitlements=entitlements_for(_roles(user), _explicit(user)),
+    )

@@ -83,7 +83,8 @@ class SecretBox:
 
     def verify(self, message: bytes, tag: str) -> bool:
         """Whether `tag` was made by `sign(message)`."""
-        return hmac.compare_digest(self.sign(message), tag)
+        # Bytes, not str: compare_digest refuses non-ASCII text, and a tag is caller input.
+        return hmac.compare_digest(self.sign(message).encode(), tag.encode("utf-8", "replace"))
 
 
 def new_totp_secret() -> str:

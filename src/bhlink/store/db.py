@@ -63,14 +63,18 @@ def make_engine(url: str, *, pool_size: int = 10) -> Engine:
         database = parsed.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # NullPool takes no pool sizes: a private in-memory database has no pool to size.
+        pool_args: dict[str, Any] = (
+            {"poolclass": NullPool}
+            if database in ("", ":memory:")
+            else {"pool_size": pool_size, "max_overflow": pool_size}
+        )
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 15},
             # Parameters carry PHI: keep them out of SQL logs and out of StatementError text.
             hide_parameters=True,
-            poolclass=NullPool if database in ("", ":memory:") else None,
-            pool_size=pool_size,
-            max_overflow=pool_size,
+            **pool_args,
         )
         _configure_sqlite(engine)
         return engine

@@ -23,6 +23,7 @@ from bhlink.store.queries.plans import PlanQueries
 from bhlink.store.queries.practice import PracticeQueries
 from bhlink.store.queries.remittances import RemittanceQueries
 from bhlink.store.queries.scheduling import AppointmentQueries
+from bhlink.store.queries.secrets import SecretQueries
 from bhlink.store.queries.tasks import TaskQueries
 from bhlink.store.queries.tenancy import TenancyQueries
 from bhlink.store.queries.webhooks import WebhookQueries
@@ -51,6 +52,7 @@ class UnitOfWork:
         self.audit = AuditQueries(session)
         self.outbox = OutboxQueries(session)
         self.idempotency = IdempotencyQueries(session)
+        self.secrets = SecretQueries(session)
         self.notes = NoteQueries(session)
         self.plans = PlanQueries(session)
         self.chart = ChartQueries(session)

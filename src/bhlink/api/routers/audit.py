@@ -68,7 +68,13 @@ _CSV_COLUMNS = [
 @router.get(
     "/audit-events",
     response_model=ListEnvelope[AuditEventRead],
-    responses=READ_ERRORS,
+    responses={
+        200: {
+            "description": "The report page as JSON, or with `format=csv` as CSV",
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+        },
+        **READ_ERRORS,
+    },
     name="audit.list",
 )
 def list_audit_events(

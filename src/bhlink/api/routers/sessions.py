@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from bhlink.api import rate_limits
 from bhlink.api.deps import BoxDep, CurrentActor, SettingsDep, UowDep, basic_client, client_ip
 from bhlink.api.docs_models import problems
 from bhlink.api.responses import json_response
@@ -41,6 +42,7 @@ def create_session(
     client_id: str = Depends(basic_client),
 ) -> Response:
     """Log in: API client (Basic) + username, password and TOTP code → a bearer token."""
+    rate_limits.charge_login(request, integration_id, client_id, body.username)
     request.state.failure_audited = True  # the service audits its own failures
     issued = auth.create_session(
         uow,
@@ -53,21 +55,33 @@ def create_session(
         request_id=getattr(request.state, "request_id", None),
     )
     request.state.failure_audited = False
+    return json_response(_session_read(issued), 201)
+
+
+def _session_read(issued: auth.IssuedSession) -> SessionRead:
     user = issued.user
-    return json_response(
-        SessionRead(
-            auth_token=issued.token,
-            expires_in=issued.expires_in,
-            user=SessionUser(
-                id=user.id,
-                name=user.name,
-                roles=list(user.roles),
-                entitlements=sorted_entitlements(issued.entitlements),
-                provider_id=user.provider_id,
-            ),
+    return SessionRead(
+        auth_token=issued.token,
+        expires_in=issued.expires_in,
+        user=SessionUser(
+            id=user.id,
+            name=user.name,
+            roles=list(user.roles),
+            entitlements=sorted_entitlements(issued.entitlements),
+            provider_id=user.provider_id,
         ),
-        201,
     )
+
+
+@router.post(
+    "/sessions/refresh",
+    response_model=SessionRead,
+    responses=problems(401, 404, 429),
+    name="sessions.refresh",
+)
+def refresh_session(actor: CurrentActor, uow: UowDep, settings: SettingsDep) -> Response:
+    """Swap the bearer token for a new one; the token sent stops working at once."""
+    return json_response(_session_read(auth.refresh_session(uow, settings, actor)))
 
 
 @router.delete("/sessions", status_code=204, responses=problems(401, 404, 429))

@@ -22,6 +22,16 @@ ID = String(40)
 BigIntPK = BigInteger().with_variant(Integer(), "sqlite")
 
 
+# Column `info` of every column holding SecretBox ciphertext (services/crypto.py): key rotation
+# re-encrypts exactly these. Use it on any new encrypted column: `mapped_column(..., info=SECRETBOX)`.
+SECRETBOX = {"secretbox": True}
+
+
+def secretbox_in_json(*keys: str) -> dict[str, object]:
+    """Column `info` of a JSON document whose values under these keys (at any depth) are ciphertext."""
+    return {"secretbox_json_keys": tuple(keys)}
+
+
 class Base(DeclarativeBase):
     """All tables."""
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bhlink.store.tables.base import ID, Base, BigIntPK, TenantRecord
+from bhlink.store.tables.base import ID, Base, BigIntPK, TenantRecord, secretbox_in_json
 from bhlink.store.types import JSONDoc, UTCDateTime
 
 
@@ -22,7 +22,10 @@ class RevenueSettings(Base):
     __tablename__ = "revenue_settings"
 
     integration_id: Mapped[str] = mapped_column(ID, ForeignKey("integrations.id"), primary_key=True)
-    document: Mapped[dict[str, Any]] = mapped_column(JSONDoc, nullable=False, default=dict)
+    # Submission channels keep their SFTP passwords encrypted under `passwordEncrypted`.
+    document: Mapped[dict[str, Any]] = mapped_column(
+        JSONDoc, nullable=False, default=dict, info=secretbox_in_json("passwordEncrypted")
+    )
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, nullable=False)
 

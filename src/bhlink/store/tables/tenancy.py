@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from bhlink.store.tables.base import ID, Base
+from bhlink.store.tables.base import ID, SECRETBOX, Base
 from bhlink.store.types import JSONDoc, UTCDateTime
 
 
@@ -57,8 +57,9 @@ class User(Base):
     entitlements: Mapped[list[str] | None] = mapped_column(JSONDoc)
     provider_id: Mapped[str | None] = mapped_column(ID, ForeignKey("providers.id"))
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
-    # TOTP seed encrypted with the server key (kept outside the database).
-    totp_secret_enc: Mapped[str | None] = mapped_column(String(512))
+    # TOTP seed encrypted with the server key (kept outside the database); the SECRETBOX flag
+    # lets `bhlink keys rotate` find it, as it finds every column so flagged.
+    totp_secret_enc: Mapped[str | None] = mapped_column(String(512), info=SECRETBOX)
     totp_confirmed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # Highest 30-second step already accepted: a code can never be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(BigInteger)

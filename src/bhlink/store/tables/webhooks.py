@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from bhlink.store.tables.base import ID, Base, BigIntPK, TenantRecord
+from bhlink.store.tables.base import ID, SECRETBOX, Base, BigIntPK, TenantRecord
 from bhlink.store.tables.records import OutboxEvent
 from bhlink.store.types import JSONDoc, UTCDateTime
 
@@ -39,8 +39,8 @@ class WebhookEndpoint(TenantRecord, Base):
     status: Mapped[str] = mapped_column(String(12), nullable=False, default="enabled")
     disabled_reason: Mapped[str | None] = mapped_column(String(40))
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    secret_enc: Mapped[str] = mapped_column(String(512), nullable=False)
-    previous_secret_enc: Mapped[str | None] = mapped_column(String(512))
+    secret_enc: Mapped[str] = mapped_column(String(512), nullable=False, info=SECRETBOX)
+    previous_secret_enc: Mapped[str | None] = mapped_column(String(512), info=SECRETBOX)
     previous_secret_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Start of the current run of failed attempts (None after any success): 5 days → disabled.
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
