@@ -9,6 +9,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bhlink.store.bulk import BulkWriter
 from bhlink.store.queries.audit import AuditQueries
 from bhlink.store.queries.idempotency import IdempotencyQueries
 from bhlink.store.queries.outbox import OutboxQueries
@@ -40,6 +41,7 @@ class UnitOfWork:
         self.audit = AuditQueries(session)
         self.outbox = OutboxQueries(session)
         self.idempotency = IdempotencyQueries(session)
+        self.bulk = BulkWriter(session)
         self._change_clock: dict[str, datetime] = {}
 
     @property
