@@ -39,6 +39,8 @@ class Settings(BaseSettings):
     page_size_max: int = Field(default=500, ge=1)
 
     log_level: str = "INFO"
+    # Mount GET /bench/ping (no database) for `make bench`; never needed in production.
+    bench_routes: bool = False
 
     def resolved_secret_key(self) -> bytes:
         """Return the server secret, creating a private key file on first use in development."""

@@ -18,6 +18,7 @@ from bhlink.api.routers import (
     patients,
     sessions,
 )
+from bhlink.api.routers import bench as bench_routes
 from bhlink.config import Settings
 from bhlink.services.crypto import SecretBox
 from bhlink.store.db import Database
@@ -47,6 +48,8 @@ def create_api(settings: Settings, db: Database | None = None) -> FastAPI:
     problems.install(app)
     for module in (health, sessions, integrations, patients, directory, appointments, audit):
         app.include_router(module.router)
+    if settings.bench_routes:
+        app.include_router(bench_routes.router)
     app.add_middleware(
         GuardMiddleware,
         max_body_bytes=settings.max_body_bytes,
