@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -43,6 +44,7 @@ class UnitOfWork:
         self.idempotency = IdempotencyQueries(session)
         self.bulk = BulkWriter(session)
         self._change_clock: dict[str, datetime] = {}
+        self._before_commit: dict[str, Callable[[], None]] = {}
 
     @property
     def dialect(self) -> str:
@@ -64,20 +66,38 @@ class UnitOfWork:
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig).split("\n")[0]) from exc
 
+    def before_commit(self, name: str, hook: Callable[[], None]) -> None:
+        """Run `hook` once, inside the transaction, when it next commits (keyed by `name`).
+
+        Lets work that must be last and short, such as appending audit rows under a chain-head
+        lock, wait until the end instead of holding a lock through the whole request.
+        """
+        self._before_commit.setdefault(name, hook)
+
     def commit(self) -> None:
         """Make the transaction durable (the only acknowledgement point)."""
         try:
+            while self._before_commit:
+                hook = self._before_commit.pop(next(iter(self._before_commit)))
+                hook()
             self.session.commit()
         except IntegrityError as exc:
-            self.session.rollback()
+            self.rollback()
             raise UniqueViolation(str(exc.orig).split("\n")[0]) from exc
+        except BaseException:
+            self.rollback()
+            raise
 
     def rollback(self) -> None:
-        """Undo everything since the last commit."""
+        """Undo everything since the last commit (and what was waiting for it)."""
+        self._before_commit.clear()
+        self.audit.discard_staged()
         self.session.rollback()
 
     def close(self) -> None:
         """Release the connection (rolls back anything uncommitted)."""
+        self._before_commit.clear()
+        self.audit.discard_staged()
         self.session.close()
 
     def next_change(self, integration_id: str, now: datetime) -> tuple[int, datetime]:
