@@ -57,8 +57,11 @@ def get_box(request: Request) -> SecretBox:
 
 
 def get_uow(request: Request) -> UnitOfWork:
-    """The request's unit of work; the route class commits it once the response is built."""
-    uow = get_db(request).begin()
+    """The request's unit of work; the route class commits it once the response is built.
+
+    GET and HEAD only read (and audit at commit), so their transaction starts as a reader.
+    """
+    uow = get_db(request).begin(read_first=request.method in ("GET", "HEAD"))
     request.state.uow = uow
     return uow
 
