@@ -14,8 +14,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy.engine import make_url
 
-from bhlink.api.app import create_api
 from bhlink.config import Settings
+from bhlink.server import create_app
 from bhlink.services import crypto
 from bhlink.store import migrate
 from bhlink.store.db import Database
@@ -35,12 +35,14 @@ def _worker() -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """SQLite file per worker, or a fresh PostgreSQL schema per worker."""
     pg_url = os.environ.get("BHLINK_TEST_DATABASE_URL")
     if not pg_url:
-        return f"sqlite:///{tmp_path_factory.mktemp('db') / 'bhlink-test.db'}"
-    schema = f"bhlink_test_{_worker()}"
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'bhlink-test.db'}"
+        return
+    # Unique per process: two test runs against one server (developers, CI) must not share a schema.
+    schema = f"bhlink_test_{_worker()}_{os.getpid()}"
     url = make_url(pg_url)
     conninfo = f"host={url.host or '127.0.0.1'} port={url.port or 5432} user={url.username or 'postgres'} dbname={url.database or 'test'}"
     if url.password:
@@ -48,9 +50,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         conn.execute(f'CREATE SCHEMA "{schema}"')
-    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+    yield url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
         hide_password=False
     )
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture(scope="session")
@@ -71,13 +75,16 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
         environment="test",
         secret_key="test-secret-key-for-bhlink-tests-only-0123456789",
         demo_credentials_file=tmp / "demo.json",
+        serve_worker=False,  # tests drive the delivery worker step by step
+        edi_outbox=tmp / "edi" / "outbox",
+        edi_inbox=tmp / "edi" / "inbox",
     )
 
 
 @pytest.fixture(scope="session")
 def app(settings: Settings, db: Database) -> FastAPI:
-    """The API app over the test database."""
-    return create_api(settings, db)
+    """The composed application (API and patient pages) over the test database."""
+    return create_app(settings, db)
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -25,6 +26,9 @@ class Settings(BaseSettings):
     demo_credentials_file: Path = Path("var/demo-credentials.json")
     public_base_url: str = "http://127.0.0.1:8000"
     telehealth_base_url: str = "https://telehealth.bhlink.local/join"
+    # X12 drop folders of the local submission channel (one subfolder per integration).
+    edi_outbox: Path = Path("var/edi/outbox")
+    edi_inbox: Path = Path("var/edi/inbox")
 
     token_ttl_seconds: int = Field(default=3600, ge=60)
     session_idle_seconds: int = Field(default=1800, ge=60)
@@ -38,9 +42,59 @@ class Settings(BaseSettings):
     idempotency_lease_seconds: int = Field(default=60, ge=1)
     page_size_max: int = Field(default=500, ge=1)
 
+    # Clinical documentation (see docs/api/clinical.md).
+    note_auto_lock_hours: int = Field(default=72, ge=1)
+    unsigned_note_days: int = Field(default=3, ge=0)
+    treatment_plan_review_days: int = Field(default=90, ge=1, le=366)
+    document_dir: Path = Path("var/documents")
+    document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+
     log_level: str = "INFO"
     # Mount GET /bench/ping (no database) for `make bench`; never needed in production.
     bench_routes: bool = False
+
+    # Webhooks (see docs/operations/workers.md). The SSRF guard refuses private, loopback,
+    # link-local and metadata addresses; this allow-list (comma-separated CIDRs, IPs or host
+    # names) admits on-premises receivers. Metadata addresses stay refused whatever it says.
+    webhook_allow_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # Loopback receivers over plain http (a developer's local listener); None means "only in
+    # the development and test environments".
+    webhook_allow_loopback: bool | None = None
+    # Per-phase HTTP timeout of one attempt (Standard Webhooks asks for 15-30 s).
+    webhook_timeout_seconds: float = Field(default=15.0, ge=1.0, le=30.0)
+    # How long a claimed delivery stays reserved for one worker; a live worker renews it, a
+    # killed one lets it lapse and another worker takes the delivery over.
+    webhook_lease_seconds: int = Field(default=60, ge=2, le=3600)
+    webhook_batch_size: int = Field(default=20, ge=1, le=500)
+    webhook_poll_seconds: float = Field(default=1.0, gt=0.0, le=60.0)
+    # Overlap during which a rotated-out secret still signs deliveries (default 24 h).
+    webhook_secret_overlap_hours: int = Field(default=24, ge=0, le=168)
+    # `bhlink serve` runs a delivery worker thread unless this is false (`--no-worker`).
+    serve_worker: bool = True
+    # Bearer token for GET /metrics; when unset, /metrics answers loopback clients only.
+    metrics_token: str | None = Field(default=None, min_length=16)
+
+    @field_validator("webhook_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("webhook_allow_hosts", mode="after")
+    @classmethod
+    def _check_hosts(cls, value: list[str]) -> list[str]:
+        from bhlink.events.egress import EgressPolicy  # the guard owns the entry syntax
+
+        EgressPolicy.from_allow_list(value)  # ValueError names the malformed entry's index
+        return value
+
+    @property
+    def webhook_loopback_allowed(self) -> bool:
+        """Whether webhooks may target loopback over http (development and test by default)."""
+        if self.webhook_allow_loopback is not None:
+            return self.webhook_allow_loopback
+        return self.environment in ("development", "test")
 
     def resolved_secret_key(self) -> bytes:
         """Return the server secret, creating a private key file on first use in development."""

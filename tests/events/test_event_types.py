@@ -65,6 +65,7 @@ PROMISED = [
     "authorization.exhausted",
     "authorization.expiring",
     "charge.created",
+    "charge.voided",
     "claim.created",
     "claim.updated",
     "claim.submitted",
@@ -84,7 +85,7 @@ PROMISED = [
 
 class TestCatalogue:
     def test_exactly_the_promised_types(self) -> None:
-        assert len(PROMISED) == 60
+        assert len(PROMISED) == 61
         assert sorted(member.value for member in EventType) == sorted(PROMISED)
 
     def test_every_type_has_a_one_line_description(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -54,10 +55,25 @@ def json_depth_exceeds(body: bytes, limit: int) -> bool:
 class GuardMiddleware:
     """Refuse oversize, over-deep or mistyped bodies before any handler runs; tag every response."""
 
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int, max_json_depth: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        max_body_bytes: int,
+        max_json_depth: int,
+        larger_bodies: Sequence[tuple[re.Pattern[str], int]] = (),
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_json_depth = max_json_depth
+        # Routes allowed a larger body than the global limit (document uploads), by path.
+        self.larger_bodies = tuple(larger_bodies)
+
+    def _body_limit(self, path: str) -> int:
+        for pattern, limit in self.larger_bodies:
+            if pattern.match(path):
+                return limit
+        return self.max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -72,9 +88,11 @@ class GuardMiddleware:
         async def send_tagged(message: Message) -> None:
             if message["type"] == "http.response.start":
                 extra = [*list(SECURITY_HEADERS), (b"x-request-id", request_id.encode())]
-                if not path.startswith("/docs"):
-                    extra.append(_STRICT_CSP)
                 existing = {k.lower() for k, _ in message.get("headers", [])}
+                # A page that sets its own policy (the patient forms allow their inline
+                # style by nonce) keeps it: two CSP headers would both be enforced.
+                if not path.startswith("/docs") and b"content-security-policy" not in existing:
+                    extra.append(_STRICT_CSP)
                 if b"cache-control" not in existing:
                     extra.append(_NO_STORE)
                 message["headers"] = list(message.get("headers", [])) + extra
@@ -84,8 +102,9 @@ class GuardMiddleware:
         if method not in _BODY_METHODS:
             await self.app(scope, receive, send_tagged)
             return
+        max_body_bytes = self._body_limit(path)
         length = headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_body_bytes):
+        if length is not None and (not length.isdigit() or int(length) > max_body_bytes):
             await self._refuse(send_tagged, 413, "the request body is larger than allowed")
             return
         content_type = headers.get("content-type", "").split(";")[0].strip().lower()
@@ -105,7 +124,7 @@ class GuardMiddleware:
                 return
             body += message.get("body", b"")
             more = message.get("more_body", False)
-            if len(body) > self.max_body_bytes:
+            if len(body) > max_body_bytes:
                 await self._refuse(send_tagged, 413, "the request body is larger than allowed")
                 return
         if (

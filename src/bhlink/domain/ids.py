@@ -39,6 +39,13 @@ PREFIXES = frozenset(
         "dlv",
         "btc",
         "rsk",
+        "sig",
+        "add",
+        "prb",
+        "gol",
+        "obj",
+        "itv",
+        "edi",
     }
 )
 

@@ -67,6 +67,7 @@ class EventType(StrEnum):
     AUTHORIZATION_EXHAUSTED = "authorization.exhausted"
     AUTHORIZATION_EXPIRING = "authorization.expiring"
     CHARGE_CREATED = "charge.created"
+    CHARGE_VOIDED = "charge.voided"
     CLAIM_CREATED = "claim.created"
     CLAIM_UPDATED = "claim.updated"
     CLAIM_SUBMITTED = "claim.submitted"
@@ -130,6 +131,7 @@ _DESCRIPTIONS: dict[EventType, str] = {
     EventType.AUTHORIZATION_EXHAUSTED: "All units or visits of a prior authorization are used.",
     EventType.AUTHORIZATION_EXPIRING: "A prior authorization is close to its end date or units.",
     EventType.CHARGE_CREATED: "A billable service line (charge) was created.",
+    EventType.CHARGE_VOIDED: "A charge was voided and no longer counts against the account.",
     EventType.CLAIM_CREATED: "A claim was created from charges.",
     EventType.CLAIM_UPDATED: "A claim's lines or details changed before submission.",
     EventType.CLAIM_SUBMITTED: "A claim was sent to the payer or clearinghouse (X12 837).",

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bhlink.domain.codes import is_icd10_format, normalize_icd10
 from bhlink.schemas.base import ApiModel, OptStr200, UtcDateTime, WriteModel
+from bhlink.schemas.billing import AuthorizationOverride
 
 Id = Annotated[str, Field(min_length=3, max_length=40, pattern=r"^[a-z]+_[0-9a-z]+$")]
 # CPT (5 digits, or 4 digits + F/T/U) and HCPCS Level II (a letter + 4 digits).
@@ -70,6 +71,8 @@ class AppointmentFields(WriteModel):
     notes: Annotated[str | None, Field(default=None, max_length=4000)] = None
     allow_overlap: bool | None = None
     authorization_id: Id | None = None
+    # Book beyond the authorization anyway (audited); never stored on the appointment.
+    authorization_override: AuthorizationOverride | None = None
     reference_id: OptStr200 = None
 
     @field_validator("diagnosis_codes")

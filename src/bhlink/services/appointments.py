@@ -23,7 +23,7 @@ from bhlink.schemas.appointments import (
     AppointmentWrite,
     StatusChange,
 )
-from bhlink.services import audit, outbox
+from bhlink.services import audit, authorizations, outbox
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
 from bhlink.services.records import stamp_new, stamp_update
@@ -40,6 +40,10 @@ _STATUS_EVENTS = {
     AppointmentStatus.CONFIRMED: "appointment.confirmed",
     AppointmentStatus.SCHEDULED: "appointment.updated",
 }
+
+
+# A change to any of these can move an appointment onto or off an authorization.
+_AUTHORIZATION_FIELDS = {"startTime", "endTime", "serviceCode", "authorizationId", "patientId"}
 
 
 def _patients_of(body: AppointmentFields, current: Appointment | None) -> list[str]:
@@ -206,10 +210,12 @@ def upsert(
     if problems:
         raise InvalidInput(detail="the appointment times are not valid", errors=problems)
     _check_overlap(uow, actor, appt)
+    authorizations.check_appointment(uow, actor, appt, body.authorization_override)
     seq, at = stamp_new(uow, appt)
     uow.add(appt)
     _flush(uow)
     _record(uow, actor, appt, "appointment.created", seq, at, ["*"])
+    authorizations.refresh_for_patient(uow, actor, appt.patient_id)
     return appt, True
 
 
@@ -304,9 +310,12 @@ def _update(
         return appt
     if {"startTime", "endTime", "providerId"} & set(changed):
         _check_overlap(uow, actor, appt)
+    if _AUTHORIZATION_FIELDS & set(changed):
+        authorizations.check_appointment(uow, actor, appt, body.authorization_override)
     seq, at = stamp_update(uow, appt)
     _flush(uow)
     _record(uow, actor, appt, "appointment.updated", seq, at, changed)
+    authorizations.refresh_for_patient(uow, actor, appt.patient_id)
     return appt
 
 
@@ -391,6 +400,7 @@ def change_status(
         at,
         ["status"] + (["cancelReason"] if change.reason else []),
     )
+    authorizations.refresh_for_patient(uow, actor, appt.patient_id)
     return appt
 
 

@@ -11,13 +11,23 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bhlink.store.bulk import BulkWriter
+from bhlink.store.queries.assessments import AssessmentQueries
 from bhlink.store.queries.audit import AuditQueries
+from bhlink.store.queries.billing import BillingQueries
+from bhlink.store.queries.chart import ChartQueries
+from bhlink.store.queries.claims import ClaimQueries
+from bhlink.store.queries.documents import DocumentQueries
 from bhlink.store.queries.idempotency import IdempotencyQueries
+from bhlink.store.queries.notes import NoteQueries
 from bhlink.store.queries.outbox import OutboxQueries
 from bhlink.store.queries.patients import PatientQueries
+from bhlink.store.queries.plans import PlanQueries
 from bhlink.store.queries.practice import PracticeQueries
+from bhlink.store.queries.remittances import RemittanceQueries
 from bhlink.store.queries.scheduling import AppointmentQueries
+from bhlink.store.queries.tasks import TaskQueries
 from bhlink.store.queries.tenancy import TenancyQueries
+from bhlink.store.queries.webhooks import WebhookQueries
 from bhlink.store.tables import Integration
 
 
@@ -39,9 +49,19 @@ class UnitOfWork:
         self.practice = PracticeQueries(session)
         self.patients = PatientQueries(session)
         self.appointments = AppointmentQueries(session)
+        self.assessments = AssessmentQueries(session)
         self.audit = AuditQueries(session)
         self.outbox = OutboxQueries(session)
         self.idempotency = IdempotencyQueries(session)
+        self.notes = NoteQueries(session)
+        self.plans = PlanQueries(session)
+        self.chart = ChartQueries(session)
+        self.documents = DocumentQueries(session)
+        self.tasks = TaskQueries(session)
+        self.webhooks = WebhookQueries(session)
+        self.billing = BillingQueries(session)
+        self.claims = ClaimQueries(session)
+        self.remittances = RemittanceQueries(session)
         self.bulk = BulkWriter(session)
         self._change_clock: dict[str, datetime] = {}
         self._before_commit: dict[str, Callable[[], None]] = {}

@@ -1,7 +1,7 @@
 """Indexes for updatedAfter on patients and appointments
 
 Revision ID: 0700
-Revises: 0001
+Revises: 0500
 Create Date: 2026-11-23 13:10:00.000000
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0700"
-down_revision: str | Sequence[str] | None = "0001"
+down_revision: str | Sequence[str] | None = "0500"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
