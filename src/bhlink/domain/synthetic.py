@@ -33,6 +33,7 @@ from zoneinfo import ZoneInfo
 
 from ulid import ULID
 
+from bhlink.domain import notes as note_rules
 from bhlink.domain.identifiers import npi_check_digit
 from bhlink.domain.scheduling import AppointmentStatus
 
@@ -197,6 +198,29 @@ PAYERS = (
     ("Kaiser Permanente WA", "91051", "HM", {"placeOfService": "02", "modifier": "95"}),
     ("Medicare Part B (Noridian)", "02202", "MB", {"placeOfService": "10", "modifier": None}),
 )
+# Progress-note phrases (SOAP) and interventions a draft is assembled from.
+SUBJECTIVE = (
+    "Client reports improved sleep and fewer panic episodes this week.",
+    "Client describes ongoing low mood and difficulty concentrating at work.",
+    "Client reports increased conflict at home and irritability.",
+    "Client states anxiety was manageable using breathing exercises.",
+)
+OBJECTIVE = (
+    "Alert and oriented, affect congruent, speech normal rate and volume.",
+    "Affect constricted, psychomotor slowing noted, good eye contact.",
+    "Engaged and cooperative; thought process linear and goal-directed.",
+)
+ASSESSMENT = (
+    "Symptoms improving; progressing toward treatment goals.",
+    "Symptoms stable; continued moderate impairment in daily functioning.",
+    "Partial response to current interventions; no safety concerns reported.",
+)
+PLAN = (
+    "Continue weekly CBT; practice thought records before next session.",
+    "Continue current plan; review sleep hygiene handout next session.",
+    "Increase session frequency; coordinate with prescriber about medication.",
+)
+INTERVENTIONS = ("CBT", "Motivational interviewing", "Psychoeducation", "DBT skills", "EMDR")
 CANCEL_REASONS = ("patient_request", "provider_unavailable", "rescheduled", "late_cancel", "other")
 
 
@@ -362,6 +386,51 @@ class AppointmentRow:
     authorization_id: str | None
 
 
+@dataclass(slots=True)
+class NoteRow:
+    """A draft progress note written for a completed session."""
+
+    id: str
+    integration_id: str
+    reference_id: str | None
+    created_at: datetime
+    updated_at: datetime
+    change_seq: int
+    version: int
+    patient_id: str
+    provider_id: str
+    appointment_id: str
+    created_by_user_id: str | None
+    note_type: str
+    note_format: str
+    status: str
+    source: str
+    sections: dict[str, str]
+    diagnosis_codes: list[str]
+    interventions: list[str]
+    goals_addressed: list[dict[str, Any]]
+    service_code: str
+    session_start: datetime
+    session_end: datetime
+    duration_minutes: int
+    telehealth: bool
+    content_version: int
+
+
+@dataclass(slots=True)
+class NoteVersionRow:
+    """The first content version of a note, with the hash the notes module records."""
+
+    note_id: str
+    version: int
+    integration_id: str
+    reason: str
+    content: dict[str, Any]
+    content_hash: str
+    created_at: datetime
+    created_by: str | None
+
+
 @dataclass(frozen=True)
 class PatientBatch:
     """Patients and the child rows that belong to them."""
@@ -382,14 +451,22 @@ class PracticePlan:
     payers: int
     weeks: int
     past_weeks: int
+    notes: int = 0
 
     @property
     def changes(self) -> int:
-        """How many change numbers the practice uses (one per tenant record)."""
-        return self.providers + self.locations + self.payers + self.patients + self.appointments
+        """Change numbers the practice may use (one per tenant record; notes at most)."""
+        return (
+            self.providers
+            + self.locations
+            + self.payers
+            + self.patients
+            + self.appointments
+            + self.notes
+        )
 
 
-def plan(patients: int, appointments: int) -> PracticePlan:
+def plan(patients: int, appointments: int, notes: int = 0) -> PracticePlan:
     """Size the practice: providers carry ~150 patients and ~27 sessions a week.
 
     Raises ValueError when the counts cannot make a plausible practice (no patients, negative
@@ -399,6 +476,8 @@ def plan(patients: int, appointments: int) -> PracticePlan:
         raise ValueError("patients must be at least 1")
     if appointments < 0:
         raise ValueError("appointments must not be negative")
+    if notes < 0:
+        raise ValueError("notes must not be negative")
     providers = min(patients, max(2, math.ceil(patients / PATIENTS_PER_PROVIDER)))
     weeks = max(1, min(MAX_WEEKS, math.ceil(appointments / (providers * SESSIONS_PER_WEEK))))
     if appointments > providers * weeks * SLOTS_PER_WEEK:
@@ -419,6 +498,7 @@ def plan(patients: int, appointments: int) -> PracticePlan:
         payers=len(PAYERS),
         weeks=weeks,
         past_weeks=past_weeks,
+        notes=notes,
     )
 
 
@@ -453,6 +533,7 @@ class SyntheticPractice:
         *,
         patients: int,
         appointments: int,
+        notes: int = 0,
         seed: int = 1,
         today: date,
         first_seq: int = 1,
@@ -460,7 +541,7 @@ class SyntheticPractice:
         telehealth_base_url: str = "https://telehealth.bhlink.local/join",
     ) -> None:
         self.integration_id = integration_id
-        self.plan = plan(patients, appointments)
+        self.plan = plan(patients, appointments, notes)
         self.seed = seed
         self.today = today
         self.first_seq = first_seq
@@ -478,18 +559,23 @@ class SyntheticPractice:
         self.payers = self._make_payers()
         self._patient_ids: list[str] = []
         self._patients_done = False
+        self._appointments_done = False
+        # Completed sessions that will get a note: a uniform sample (reservoir) of them all.
+        self._noted: list[AppointmentRow] = []
+        self._completed_seen = 0
+        self._notes_rng = random.Random(f"notes:{seed}")  # noqa: S311
 
     # -- the counter the integration must hold once every row is written ---------------------
 
     @property
     def last_seq(self) -> int:
-        """The highest change number the practice uses."""
-        return self.first_seq + self.plan.changes - 1
+        """The highest change number handed out so far."""
+        return self._clock.seq
 
     @property
     def last_change_at(self) -> datetime:
-        """The `updated_at` of the record with the highest change number."""
-        return self._clock.at(self.plan.changes - 1)
+        """The `updated_at` of the record with the highest change number handed out so far."""
+        return self._clock.at(self._clock.seq - self.first_seq)
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -762,12 +848,128 @@ class SyntheticPractice:
                         if rng.random() < TELEHEALTH_SHARE
                         else clinics[(p_index // PROVIDERS_PER_LOCATION) % len(clinics)]
                     )
-                    batch.append(self._appointment(rng, provider, patient_id, start, now, location))
+                    row = self._appointment(rng, provider, patient_id, start, now, location)
+                    if row.status == AppointmentStatus.COMPLETED:
+                        self._sample_for_note(row)
+                    batch.append(row)
                     if len(batch) >= size:
                         yield batch
                         batch = []
+        self._appointments_done = True
         if batch:
             yield batch
+
+    def _sample_for_note(self, row: AppointmentRow) -> None:
+        """Reservoir sampling: every completed session has the same chance of a note."""
+        wanted = self.plan.notes
+        if wanted == 0:
+            return
+        self._completed_seen += 1
+        if len(self._noted) < wanted:
+            self._noted.append(row)
+            return
+        slot = self._notes_rng.randrange(self._completed_seen)
+        if slot < wanted:
+            self._noted[slot] = row
+
+    # -- notes -------------------------------------------------------------------------------
+
+    def note_batches(
+        self, size: int = 5000
+    ) -> Iterator[tuple[list[NoteRow], list[NoteVersionRow]]]:
+        """Draft SOAP progress notes for sampled completed sessions, oldest session first.
+
+        Each note has its first content version hashed as the notes module does
+        (bhlink.domain.notes.content_hash over the record content). Fewer notes than asked
+        come out when fewer sessions were completed. Call after `appointment_batches`.
+        """
+        if not self._appointments_done:
+            raise RuntimeError("generate the appointments first: notes document them")
+        rng = self._notes_rng
+        notes: list[NoteRow] = []
+        versions: list[NoteVersionRow] = []
+        for session in sorted(self._noted, key=lambda a: (a.start_time, a.id)):
+            seq, at = self._clock.tick()
+            note_id = self._id("note", at)
+            sections = {
+                "subjective": rng.choice(SUBJECTIVE),
+                "objective": rng.choice(OBJECTIVE),
+                "assessment": rng.choice(ASSESSMENT),
+                "plan": rng.choice(PLAN),
+            }
+            minutes = (session.end_time - session.start_time) // timedelta(minutes=1)
+            row = NoteRow(
+                id=note_id,
+                integration_id=self.integration_id,
+                reference_id=None,
+                created_at=at,
+                updated_at=at,
+                change_seq=seq,
+                version=1,
+                patient_id=session.patient_id,
+                provider_id=session.provider_id,
+                appointment_id=session.id,
+                created_by_user_id=None,
+                note_type=note_rules.NoteType.PROGRESS.value,
+                note_format=note_rules.NoteFormat.SOAP.value,
+                status=note_rules.NoteStatus.DRAFT.value,
+                source="import",
+                sections=sections,
+                diagnosis_codes=list(session.diagnosis_codes),
+                interventions=[rng.choice(INTERVENTIONS)],
+                goals_addressed=[],
+                service_code=session.service_code,
+                session_start=session.start_time,
+                session_end=session.end_time,
+                duration_minutes=minutes,
+                telehealth=session.telehealth_enabled,
+                content_version=1,
+            )
+            content = self._note_content(row)
+            notes.append(row)
+            versions.append(
+                NoteVersionRow(
+                    note_id=note_id,
+                    version=1,
+                    integration_id=self.integration_id,
+                    reason="created",
+                    content=content,
+                    content_hash=note_rules.content_hash(content),
+                    created_at=at,
+                    created_by="system",
+                )
+            )
+            if len(notes) >= size:
+                yield notes, versions
+                notes, versions = [], []
+        if notes:
+            yield notes, versions
+
+    @staticmethod
+    def _note_content(row: NoteRow) -> dict[str, Any]:
+        """The version content the notes service records for a new draft (no addenda yet)."""
+        note = note_rules.new_note(
+            row.id,
+            row.note_type,
+            row.note_format,
+            row.provider_id,
+            sections=row.sections,
+            diagnosis_codes=row.diagnosis_codes,
+        )
+        return {
+            **note.content_fields(),
+            "patientId": row.patient_id,
+            "appointmentId": row.appointment_id,
+            "source": row.source,
+            "interventions": list(row.interventions),
+            "goalsAddressed": [],
+            "serviceCode": row.service_code,
+            "sessionStart": row.session_start.isoformat(),
+            "sessionEnd": row.session_end.isoformat(),
+            "durationMinutes": row.duration_minutes,
+            "telehealth": row.telehealth,
+            "addenda": [],
+        }
 
     def _appointment(
         self,

@@ -15,30 +15,42 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bhlink.domain.clock import utcnow
-from bhlink.domain.synthetic import PracticePlan, SyntheticPractice
+from bhlink.domain.synthetic import PracticePlan, SyntheticPractice, plan
 from bhlink.services import audit, tenancy
 from bhlink.services.context import Actor
 from bhlink.services.demo import DemoCredentials, DemoUser
 from bhlink.store.tables import (
     Appointment,
     CareTeamMember,
+    ClinicalNote,
     InsurancePolicy,
     Location,
+    NoteVersion,
     Patient,
     Payer,
     Provider,
 )
 from bhlink.store.unit_of_work import UnitOfWork
 
-# Where the clinical-notes module keeps its notes, once it is installed.
-NOTES_TABLES = ("notes", "clinical_notes")
+# Where the clinical-notes module keeps its notes (a schema without it gets none).
+NOTES_TABLE = "clinical_notes"
 # The logins a generated practice gets: username, roles, linked to the first provider.
 USERS = (
     ("admin@synthetic.example", ["admin"], False),
     ("clinician@synthetic.example", ["clinician"], True),
     ("frontdesk@synthetic.example", ["front_desk"], False),
 )
-_LOADED = (Provider, Location, Payer, Patient, InsurancePolicy, CareTeamMember, Appointment)
+_LOADED = (
+    Provider,
+    Location,
+    Payer,
+    Patient,
+    InsurancePolicy,
+    CareTeamMember,
+    Appointment,
+    ClinicalNote,
+    NoteVersion,
+)
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,8 @@ def generate(
     Raises ValueError when the counts cannot make a practice (see domain.synthetic.plan).
     """
     started = time.perf_counter()
+    # Sizes are checked before anything is written.
+    plan(patients, appointments, notes)
     integration = tenancy.create_integration(
         uow,
         name=name or f"Synthetic practice ({patients} patients, seed {seed})",
@@ -105,18 +119,18 @@ def generate(
         timezone=timezone,
         require_mfa=False,
     )
+    with_notes = notes > 0 and uow.bulk.has_table(NOTES_TABLE)
     practice = SyntheticPractice(
         integration.id,
         patients=patients,
         appointments=appointments,
+        notes=notes if with_notes else 0,
         seed=seed,
         today=today or utcnow().date(),
         first_seq=integration.change_seq + 1,
         timezone=timezone,
         telehealth_base_url=telehealth_base_url,
     )
-    # The counter first: every row written below has a change number at or below it.
-    uow.bulk.set_change_counter(integration.id, practice.last_seq, practice.last_change_at)
     rows = {
         "providers": uow.bulk.insert(Provider, practice.providers),
         "locations": uow.bulk.insert(Location, practice.locations),
@@ -134,7 +148,18 @@ def generate(
         Appointment, itertools.chain.from_iterable(practice.appointment_batches())
     )
     appointments_done = time.perf_counter()
-    notes_skipped = _notes_skipped(uow, notes)
+    rows["notes"] = 0
+    for note_rows, versions in practice.note_batches():
+        rows["notes"] += uow.bulk.insert(ClinicalNote, note_rows)
+        uow.bulk.insert(NoteVersion, versions)
+    # The counter last, at the highest change number used: the next API write follows it.
+    uow.bulk.set_change_counter(integration.id, practice.last_seq, practice.last_change_at)
+    notes_skipped = None
+    if notes > 0 and not with_notes:
+        notes_skipped = (
+            f"no {NOTES_TABLE} table in this database (the clinical-notes module is not "
+            f"installed): {notes} notes skipped"
+        )
     credentials = _logins(uow, integration.id, practice.providers[0].id)
     audit.record(
         uow,
@@ -157,22 +182,6 @@ def generate(
             "total": finished - started,
         },
         notes_skipped=notes_skipped,
-    )
-
-
-def _notes_skipped(uow: UnitOfWork, notes: int) -> str | None:
-    """Why the requested notes were not generated (None when none were asked for)."""
-    if notes <= 0:
-        return None
-    present = [name for name in NOTES_TABLES if uow.bulk.has_table(name)]
-    if not present:
-        return (
-            f"no notes table in this database (the clinical-notes module is not installed): "
-            f"{notes} notes skipped"
-        )
-    return (
-        f"the {present[0]} table exists but this generator does not know its columns yet: "
-        f"{notes} notes skipped"
     )
 
 

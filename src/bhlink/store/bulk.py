@@ -135,4 +135,5 @@ class BulkWriter:
         """Refresh the planner's statistics of these tables after a large load."""
         for model in models:
             name = model.__tablename__
-            self._s.execute(text(f'ANALYZE "{name}"'))
+            if self.has_table(name):
+                self._s.execute(text(f'ANALYZE "{name}"'))
