@@ -176,6 +176,16 @@ class Database:
         self.url = url
         self.engine = make_engine(url, pool_size=pool_size)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False, autoflush=True)
+        # Sessions whose SQLite transactions start as readers (see `begin`).
+        self._reader_sessions = (
+            sessionmaker(
+                self.engine.execution_options(**{READ_FIRST: True}),
+                expire_on_commit=False,
+                autoflush=True,
+            )
+            if self.dialect == "sqlite"
+            else self._sessions
+        )
 
     @property
     def dialect(self) -> str:
@@ -195,10 +205,7 @@ class Database:
         default) hold the write lock from their first statement, which keeps their checks
         (double booking, unique names) true until they commit. PostgreSQL needs neither.
         """
-        session = self._sessions()
-        if read_first and self.dialect == "sqlite":
-            session.connection(execution_options={READ_FIRST: True})
-        return UnitOfWork(session)
+        return UnitOfWork(self._reader_sessions() if read_first else self._sessions())
 
     @contextmanager
     def unit_of_work(self) -> Iterator[UnitOfWork]:

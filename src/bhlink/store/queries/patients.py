@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy import ColumnElement, Select, inspect, or_, select
 from sqlalchemy.orm import Session
 
 from bhlink.store.queries.loading import load_collections
@@ -41,21 +41,38 @@ class PatientQueries:
 
     def __init__(self, session: Session) -> None:
         self._s = session
+        self._held: dict[str, Patient] = {}
 
     def get(
         self, integration_id: str, patient_id: str, *, with_children: bool = True
     ) -> Patient | None:
-        """A patient of this integration (with insurance and care team), or None."""
-        query = select(Patient).where(
-            Patient.id == patient_id, Patient.integration_id == integration_id
-        )
-        return self._one(query) if with_children else self._s.scalar(query)
+        """A patient of this integration (with insurance and care team), or None.
+
+        A patient this unit of work already fetched is not fetched again (one booking looks
+        its patient up three times), nor are children it has loaded (or changed). The session
+        keeps unchanged objects only weakly, so the unit of work holds them here.
+        """
+        patient = self._held.get(patient_id)
+        if patient is None or patient not in self._s:
+            patient = self._s.get(Patient, patient_id)
+        if patient is None or patient.integration_id != integration_id:
+            return None
+        self._held[patient_id] = patient
+        if with_children:
+            self._children(patient)
+        return patient
 
     def _one(self, query: Select[Patient]) -> Patient | None:
         patient = self._s.scalar(query)
         if patient is not None:
-            load_collections(self._s, [patient], *_CHILDREN)
+            self._children(patient)
         return patient
+
+    def _children(self, patient: Patient) -> None:
+        unloaded = inspect(patient).unloaded
+        missing = [child for child in _CHILDREN if child.key in unloaded]
+        if missing:
+            load_collections(self._s, [patient], *missing)
 
     def by_reference(self, integration_id: str, reference_id: str) -> Patient | None:
         """A patient by the caller's referenceId."""
