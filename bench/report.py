@@ -116,6 +116,8 @@ class Report:
     scale: str
     command: str
     database_version: str
+    load_before: str = ""
+    load_after: str = ""
     load: list[LoadRow] = field(default_factory=list)
     figures: list[Figure] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -130,6 +132,8 @@ class Report:
             f"* Code: {_git_revision()}",
             f"* Machine: {machine()}",
             f"* Database: {self.database_version}",
+            f"* Load average (1, 5, 15 min) before / after the load runs: {self.load_before} / "
+            f"{self.load_after} (the machine is shared; other work there slows every figure)",
             "",
             "## API under load",
             "",
