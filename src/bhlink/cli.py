@@ -7,6 +7,8 @@ import json
 import os
 import signal
 import sys
+from datetime import date
+from pathlib import Path
 from types import FrameType
 from typing import Annotated
 
@@ -21,7 +23,7 @@ from bhlink.events.metrics_http import MetricsServer
 from bhlink.events.worker import Worker, WorkerGroup
 from bhlink.logging_setup import configure_logging
 from bhlink.services import audit as audit_service
-from bhlink.services import demo, keys, tenancy
+from bhlink.services import demo, keys, synthetic, tenancy
 from bhlink.services import notes as notes_service
 from bhlink.services import tasks as tasks_service
 from bhlink.services.crypto import SecretBox, totp_code
@@ -323,6 +325,63 @@ def demo_load(
     with os.fdopen(fd, "wb") as handle:
         handle.write(orjson.dumps(creds.as_json(), option=orjson.OPT_INDENT_2))
     console.print(f"demo practice loaded: integration {creds.integration_id}")
+
+
+@demo_app.command("generate")
+def demo_generate(
+    patients: Annotated[int, typer.Option(help="How many patients.", min=1)] = 1000,
+    appointments: Annotated[int, typer.Option(help="How many appointments.", min=0)] = 10000,
+    notes: Annotated[
+        int, typer.Option(help="How many clinical notes (needs the notes module).", min=0)
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same practice).")] = 1,
+    today: Annotated[
+        str | None, typer.Option(help="The practice's today, YYYY-MM-DD (default: today).")
+    ] = None,
+    credentials_file: Annotated[
+        Path, typer.Option(help="Where to write the practice's logins (mode 0600).")
+    ] = Path("var/synthetic-credentials.json"),
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable summary.")] = False,
+) -> None:
+    """Bulk-load a synthetic practice network into a new integration (benchmarks, load tests)."""
+    try:
+        day = date.fromisoformat(today) if today else None
+    except ValueError:
+        err.print("[red]--today must be a date such as 2026-03-02[/red]")
+        raise typer.Exit(code=2) from None
+    settings = _settings()
+    with _db().unit_of_work() as uow:
+        try:
+            result = synthetic.generate(
+                uow,
+                patients=patients,
+                appointments=appointments,
+                notes=notes,
+                seed=seed,
+                today=day,
+                telehealth_base_url=settings.telehealth_base_url,
+            )
+        except ValueError as exc:
+            err.print(f"[red]error:[/red] {exc}")
+            raise typer.Exit(code=2) from None
+        uow.commit()
+    credentials_file.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(credentials_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(orjson.dumps(result.credentials.as_json(), option=orjson.OPT_INDENT_2))
+    if result.notes_skipped:
+        err.print(f"[yellow]notes:[/yellow] {result.notes_skipped}")
+    if as_json:
+        summary = {k: v for k, v in result.as_json().items() if k != "credentials"}
+        summary["credentialsFile"] = str(credentials_file)
+        sys.stdout.write(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
+        return
+    rows = ", ".join(f"{count} {name}" for name, count in result.rows.items())
+    console.print(f"integration {result.credentials.integration_id}: {rows}")
+    console.print(
+        f"{result.seconds['total']:.1f} s in all; appointments at "
+        f"{result.appointments_per_second:,.0f}/s; logins in {credentials_file}"
+    )
 
 
 def _load_credentials() -> demo.DemoCredentials:

@@ -69,6 +69,8 @@ class Settings(BaseSettings):
     document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
     log_level: str = "INFO"
+    # Mount GET /bench/ping (no database) for `make bench`; never needed in production.
+    bench_routes: bool = False
 
     # Webhooks (see docs/operations/workers.md). The SSRF guard refuses private, loopback,
     # link-local and metadata addresses; this allow-list (comma-separated CIDRs, IPs or host

@@ -38,6 +38,7 @@ from bhlink.api.routers import (
     treatment_plans,
     webhooks,
 )
+from bhlink.api.routers import bench as bench_routes
 from bhlink.config import Settings
 from bhlink.domain.rate_limits import RateLimiter
 from bhlink.services.crypto import SecretBox
@@ -159,6 +160,8 @@ def create_api(
         audit,
     ):
         app.include_router(module.router)
+    if settings.bench_routes:
+        app.include_router(bench_routes.router)
     # Inside the outer layers (see BhlinkAPI), so after GuardMiddleware assigned the request id.
     app.add_middleware(RequestLogMiddleware)
     # Routes allowed a larger body than the global limit (document uploads), read by the guard.

@@ -59,15 +59,29 @@ def get_box(request: Request) -> SecretBox:
     return box
 
 
-def get_uow(request: Request) -> UnitOfWork:
-    """The request's unit of work; the route class commits it once the response is built."""
-    uow = get_db(request).begin()
+async def get_uow(request: Request) -> UnitOfWork:
+    """The request's unit of work; the route class commits it once the response is built.
+
+    GET and HEAD only read (and audit at commit), so their transaction starts as a reader.
+    Making a unit of work does no I/O (the connection comes with the first query), so this
+    runs on the event loop: a thread-pool hop costs more than the work.
+    """
+    uow = get_db(request).begin(read_first=request.method in ("GET", "HEAD"))
     request.state.uow = uow
     return uow
 
 
-SettingsDep = Annotated[Settings, Depends(get_settings)]
-BoxDep = Annotated[SecretBox, Depends(get_box)]
+# The dependency forms of get_settings / get_box: attribute reads, so no thread-pool hop.
+async def _settings(request: Request) -> Settings:
+    return get_settings(request)
+
+
+async def _box(request: Request) -> SecretBox:
+    return get_box(request)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+BoxDep = Annotated[SecretBox, Depends(_box)]
 UowDep = Annotated[UnitOfWork, Depends(get_uow)]
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bhlink.domain.errors import Conflict, FieldProblem
@@ -65,12 +65,16 @@ def check_transition(current: AppointmentStatus, target: AppointmentStatus) -> N
         )
 
 
+# The longest an appointment may last; overlap searches rely on it to bound their index range.
+MAX_DURATION = timedelta(hours=24)
+
+
 def check_times(start: datetime, end: datetime) -> list[FieldProblem]:
     """An appointment must end after it starts and last at most one day."""
     problems: list[FieldProblem] = []
     if end <= start:
         problems.append(FieldProblem("endTime", "must be after startTime"))
-    elif (end - start).total_seconds() > 24 * 3600:
+    elif end - start > MAX_DURATION:
         problems.append(FieldProblem("endTime", "an appointment may last at most 24 hours"))
     return problems
 

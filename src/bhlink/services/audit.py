@@ -12,7 +12,7 @@ import orjson
 from bhlink.domain.clock import utcnow
 from bhlink.domain.ids import new_id
 from bhlink.services.context import Actor
-from bhlink.store.queries.audit import GENESIS_HASH, AuditFilter
+from bhlink.store.queries.audit import GENESIS_HASH, AuditFilter, ChainTip
 from bhlink.store.tables import AuditEvent
 from bhlink.store.unit_of_work import UnitOfWork
 
@@ -62,34 +62,53 @@ def record(
     outcome: str = "success",
     detail: dict[str, Any] | None = None,
     now: datetime | None = None,
-) -> AuditEvent:
-    """Append one audit event to a chain of the actor's integration (same transaction)."""
-    head = uow.audit.lock_head(actor.integration_id)
-    occurred = now or utcnow()
-    row = AuditEvent(
-        id=new_id("aud"),
-        integration_id=actor.integration_id,
-        chain=head.chain,
-        chain_seq=head.last_seq + 1,
-        occurred_at=occurred,
-        actor_type=actor.actor_type,
-        actor_id=actor.actor_id,
-        action=action,
-        resource_type=resource_type,
-        resource_id=resource_id,
-        patient_id=patient_id,
-        outcome=outcome,
-        source_ip=actor.source_ip,
-        request_id=actor.request_id,
-        detail=detail,
-        prev_hash=head.last_hash,
-        hash="",
+) -> None:
+    """Audit one event of the actor's integration, in the caller's transaction.
+
+    The row is appended to a chain when the transaction commits (all of a transaction's rows
+    together, in the order they were recorded): the chain head stays locked only for that
+    moment, not for the whole request, and a rolled-back transaction leaves no row. Nothing
+    is acknowledged before the commit, so no acknowledged audit row can be lost.
+    """
+    uow.audit.stage(
+        {
+            "id": new_id("aud"),
+            "integration_id": actor.integration_id,
+            "occurred_at": now or utcnow(),
+            "actor_type": actor.actor_type,
+            "actor_id": actor.actor_id,
+            "action": action,
+            "resource_type": resource_type,
+            "resource_id": resource_id,
+            "patient_id": patient_id,
+            "outcome": outcome,
+            "source_ip": actor.source_ip,
+            "request_id": actor.request_id,
+            "detail": detail,
+        }
     )
-    row.hash = _row_hash(head.last_hash, _values(row))
-    head.last_seq = row.chain_seq
-    head.last_hash = row.hash
-    uow.add(row)
-    return row
+    uow.before_commit("audit", lambda: _append_staged(uow))
+
+
+def _append_staged(uow: UnitOfWork) -> None:
+    """Chain the transaction's staged rows (hash over the previous row) and write them."""
+    staged = uow.audit.take_staged()
+    by_integration: dict[str, list[dict[str, Any]]] = {}
+    for values in staged:
+        by_integration.setdefault(values["integration_id"], []).append(values)
+    for integration_id, rows in by_integration.items():
+        tip = uow.audit.lock_head(integration_id)
+        seq, prev_hash = tip.last_seq, tip.last_hash
+        for values in rows:
+            seq += 1
+            values["chain"] = tip.chain
+            values["chain_seq"] = seq
+            values["prev_hash"] = prev_hash
+            hashed = {name: values[name] for name in _HASHED_FIELDS}
+            hashed["occurred_at"] = values["occurred_at"].isoformat()
+            values["hash"] = prev_hash = _row_hash(prev_hash, hashed)
+        uow.audit.insert(rows)
+        uow.audit.advance_head(integration_id, ChainTip(tip.chain, seq, prev_hash))
 
 
 def record_many(
@@ -101,7 +120,8 @@ def record_many(
     *,
     now: datetime | None = None,
 ) -> None:
-    """Audit a read of several records (a list page): one event per record, one chain lock."""
+    """Audit a read of several records (a list page): one event per record, one timestamp."""
+    at = now or utcnow()
     for resource_id, patient_id in resources:
         record(
             uow,
@@ -110,7 +130,7 @@ def record_many(
             resource_type=resource_type,
             resource_id=resource_id,
             patient_id=patient_id,
-            now=now,
+            now=at,
         )
 
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 from datetime import datetime
 
 import pyotp
@@ -18,20 +21,34 @@ _hasher = PasswordHasher()
 TOTP_STEP_SECONDS = 30
 # Accept the previous and next step too: phones drift; replay is blocked by the step record.
 TOTP_VALID_WINDOW = 1
-# A precomputed hash to verify against when the user does not exist, so that a wrong
-# username costs as much time as a wrong password (no user enumeration by timing).
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+# Each argon2 computation holds 64 MiB while it runs: a burst of logins must not multiply
+# that by the thread pool's size (40). The work is CPU-bound, so more parallel hashes than
+# cores buys no throughput; waiting logins queue here instead of allocating.
+_HASH_SLOTS = threading.BoundedSemaphore(max(1, min(4, os.cpu_count() or 1)))
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """The hash checked when the user does not exist (no user enumeration by timing).
+
+    A wrong username then costs as much as a wrong password. Made on first use, not at
+    import: every process (the server's supervisor too) would otherwise peak 64 MiB higher.
+    """
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 def hash_password(password: str) -> str:
     """An argon2id hash of the password."""
-    return _hasher.hash(password)
+    with _HASH_SLOTS:
+        return _hasher.hash(password)
 
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     """Constant-effort check of a password against its hash (None: a user that does not exist)."""
+    dummy = _dummy_hash()  # made before the check either way: the first call costs the same
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        with _HASH_SLOTS:
+            return _hasher.verify(stored_hash or dummy, password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 

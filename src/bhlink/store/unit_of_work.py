@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from bhlink.store.bulk import BulkWriter
 from bhlink.store.queries.assessments import AssessmentQueries
 from bhlink.store.queries.audit import AuditQueries
 from bhlink.store.queries.billing import BillingQueries
@@ -62,7 +64,9 @@ class UnitOfWork:
         self.billing = BillingQueries(session)
         self.claims = ClaimQueries(session)
         self.remittances = RemittanceQueries(session)
+        self.bulk = BulkWriter(session)
         self._change_clock: dict[str, datetime] = {}
+        self._before_commit: dict[str, Callable[[], None]] = {}
 
     @property
     def dialect(self) -> str:
@@ -84,20 +88,38 @@ class UnitOfWork:
         except IntegrityError as exc:
             raise UniqueViolation(str(exc.orig).split("\n")[0]) from exc
 
+    def before_commit(self, name: str, hook: Callable[[], None]) -> None:
+        """Run `hook` once, inside the transaction, when it next commits (keyed by `name`).
+
+        Lets work that must be last and short, such as appending audit rows under a chain-head
+        lock, wait until the end instead of holding a lock through the whole request.
+        """
+        self._before_commit.setdefault(name, hook)
+
     def commit(self) -> None:
         """Make the transaction durable (the only acknowledgement point)."""
         try:
+            while self._before_commit:
+                hook = self._before_commit.pop(next(iter(self._before_commit)))
+                hook()
             self.session.commit()
         except IntegrityError as exc:
-            self.session.rollback()
+            self.rollback()
             raise UniqueViolation(str(exc.orig).split("\n")[0]) from exc
+        except BaseException:
+            self.rollback()
+            raise
 
     def rollback(self) -> None:
-        """Undo everything since the last commit."""
+        """Undo everything since the last commit (and what was waiting for it)."""
+        self._before_commit.clear()
+        self.audit.discard_staged()
         self.session.rollback()
 
     def close(self) -> None:
         """Release the connection (rolls back anything uncommitted)."""
+        self._before_commit.clear()
+        self.audit.discard_staged()
         self.session.close()
 
     def next_change(self, integration_id: str, now: datetime) -> tuple[int, datetime]:

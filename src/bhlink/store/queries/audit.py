@@ -5,13 +5,26 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from bhlink.store.tables import AuditChainHead, AuditEvent
 
 GENESIS_HASH = "0" * 64
+# The tables themselves, for Core statements on the hot path (no ORM bookkeeping per row).
+_EVENTS = cast(Table, AuditEvent.__table__)
+_HEADS = cast(Table, AuditChainHead.__table__)
+
+
+@dataclass(frozen=True)
+class ChainTip:
+    """The last row of one audit chain: its number and hash."""
+
+    chain: int
+    last_seq: int
+    last_hash: str
 
 
 @dataclass(frozen=True)
@@ -33,7 +46,25 @@ class AuditQueries:
 
     def __init__(self, session: Session) -> None:
         self._s = session
-        self._held: dict[str, AuditChainHead] = {}
+        self._staged: list[dict[str, Any]] = []
+
+    def stage(self, values: dict[str, Any]) -> None:
+        """Keep an audit row (without its chain fields) until the transaction commits."""
+        self._staged.append(values)
+
+    def take_staged(self) -> list[dict[str, Any]]:
+        """The staged rows, oldest first, and forget them."""
+        staged, self._staged = self._staged, []
+        return staged
+
+    def discard_staged(self) -> None:
+        """Drop staged rows (their transaction rolled back)."""
+        self._staged = []
+
+    def insert(self, rows: list[dict[str, Any]]) -> None:
+        """Write finished audit rows with one executemany (Core: no per-row ORM bookkeeping)."""
+        if rows:
+            self._s.execute(insert(_EVENTS), rows)
 
     def create_chains(self, integration_id: str, chains: int) -> None:
         """Start `chains` empty chains for a new integration."""
@@ -44,30 +75,42 @@ class AuditQueries:
                 )
             )
 
-    def lock_head(self, integration_id: str) -> AuditChainHead:
+    def lock_head(self, integration_id: str) -> ChainTip:
         """Lock one chain head of the integration for the rest of this transaction.
 
         On PostgreSQL, SKIP LOCKED picks a chain no concurrent transaction holds, so requests
         append in parallel; SQLite has a single writer anyway and always uses chain 0.
         """
-        held = self._held.get(integration_id)
-        if held is not None:
-            return held
-        bind = self._s.get_bind()
-        base = select(AuditChainHead).where(AuditChainHead.integration_id == integration_id)
-        head: AuditChainHead | None
-        if bind.dialect.name == "postgresql":
-            head = self._s.scalar(
-                base.order_by(func.random()).limit(1).with_for_update(skip_locked=True)
-            )
-            if head is None:  # every chain busy: wait for one
-                head = self._s.scalar(base.order_by(func.random()).limit(1).with_for_update())
+        heads = _HEADS
+        columns = (heads.c.chain, heads.c.last_seq, heads.c.last_hash)
+        row: Any
+        if self._s.get_bind().dialect.name == "postgresql":
+            base = select(*columns).where(heads.c.integration_id == integration_id)
+            picked = base.order_by(func.random()).limit(1)
+            row = self._s.execute(picked.with_for_update(skip_locked=True)).first()
+            if row is None:  # every chain busy: wait for one
+                row = self._s.execute(picked.with_for_update()).first()
         else:
-            head = self._s.scalar(base.where(AuditChainHead.chain == 0))
-        if head is None:
+            # SQLite has no SELECT … FOR UPDATE: this no-op write makes a reader transaction
+            # the writer first (store.db upgrades it), so the head is read under the lock.
+            row = self._s.execute(
+                update(heads)
+                .where(heads.c.integration_id == integration_id, heads.c.chain == 0)
+                .values(last_seq=heads.c.last_seq)
+                .returning(*columns)
+            ).first()
+        if row is None:
             raise LookupError("integration has no audit chain")
-        self._held[integration_id] = head
-        return head
+        return ChainTip(int(row[0]), int(row[1]), str(row[2]))
+
+    def advance_head(self, integration_id: str, tip: ChainTip) -> None:
+        """Record the new last row of a chain locked with `lock_head`."""
+        heads = _HEADS
+        self._s.execute(
+            update(heads)
+            .where(heads.c.integration_id == integration_id, heads.c.chain == tip.chain)
+            .values(last_seq=tip.last_seq, last_hash=tip.last_hash)
+        )
 
     def heads(self, integration_id: str) -> list[AuditChainHead]:
         """Every chain head of the integration."""

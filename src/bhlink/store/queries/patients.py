@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, inspect, or_, select
+from sqlalchemy.orm import Session
 
-from bhlink.store.queries.paging import Page, keyset_page
+from bhlink.store.queries.loading import load_collections
+from bhlink.store.queries.paging import Page, changed_after, keyset_page
 from bhlink.store.tables import CareTeamMember, Patient
 
-_WITH_CHILDREN = (selectinload(Patient.insurance), selectinload(Patient.care_team))
+_CHILDREN = (Patient.insurance, Patient.care_team)
 
 
 @dataclass(frozen=True)
@@ -40,32 +41,51 @@ class PatientQueries:
 
     def __init__(self, session: Session) -> None:
         self._s = session
+        self._held: dict[str, Patient] = {}
 
     def get(
         self, integration_id: str, patient_id: str, *, with_children: bool = True
     ) -> Patient | None:
-        """A patient of this integration (with insurance and care team), or None."""
-        query = select(Patient).where(
-            Patient.id == patient_id, Patient.integration_id == integration_id
-        )
+        """A patient of this integration (with insurance and care team), or None.
+
+        A patient this unit of work already fetched is not fetched again (one booking looks
+        its patient up three times), nor are children it has loaded (or changed). The session
+        keeps unchanged objects only weakly, so the unit of work holds them here.
+        """
+        patient = self._held.get(patient_id)
+        if patient is None or patient not in self._s:
+            patient = self._s.get(Patient, patient_id)
+        if patient is None or patient.integration_id != integration_id:
+            return None
+        self._held[patient_id] = patient
         if with_children:
-            query = query.options(*_WITH_CHILDREN)
-        return self._s.scalar(query)
+            self._children(patient)
+        return patient
+
+    def _one(self, query: Select[Patient]) -> Patient | None:
+        patient = self._s.scalar(query)
+        if patient is not None:
+            self._children(patient)
+        return patient
+
+    def _children(self, patient: Patient) -> None:
+        unloaded = inspect(patient).unloaded
+        missing = [child for child in _CHILDREN if child.key in unloaded]
+        if missing:
+            load_collections(self._s, [patient], *missing)
 
     def by_reference(self, integration_id: str, reference_id: str) -> Patient | None:
         """A patient by the caller's referenceId."""
-        return self._s.scalar(
-            select(Patient)
-            .where(Patient.integration_id == integration_id, Patient.reference_id == reference_id)
-            .options(*_WITH_CHILDREN)
+        return self._one(
+            select(Patient).where(
+                Patient.integration_id == integration_id, Patient.reference_id == reference_id
+            )
         )
 
     def by_mrn(self, integration_id: str, mrn: str) -> Patient | None:
         """A patient by medical record number."""
-        return self._s.scalar(
-            select(Patient)
-            .where(Patient.integration_id == integration_id, Patient.mrn == mrn)
-            .options(*_WITH_CHILDREN)
+        return self._one(
+            select(Patient).where(Patient.integration_id == integration_id, Patient.mrn == mrn)
         )
 
     def is_on_caseload(self, patient_id: str, provider_ids: Sequence[str]) -> bool:
@@ -97,12 +117,15 @@ class PatientQueries:
     ) -> Page[Patient]:
         """A page of patients in change order."""
         filters: list[ColumnElement[bool]] = [Patient.integration_id == integration_id]
+        seek: list[ColumnElement[bool]] = []
         if flt.patient_id is not None:
             filters.append(Patient.id == flt.patient_id)
         if flt.mrn is not None:
             filters.append(Patient.mrn == flt.mrn)
         if flt.updated_after is not None:
-            filters.append(Patient.updated_at > flt.updated_after)
+            changed, start = changed_after(Patient, integration_id, flt.updated_after)
+            filters.append(changed)
+            seek.append(start)
         if flt.active_on is not None:
             filters.append(Patient.active_from <= flt.active_on)
             filters.append(
@@ -116,6 +139,6 @@ class PatientQueries:
             filters.append(_on_caseload(flt.caseload_provider_ids))
         if flt.exclude_part2:
             filters.append(Patient.part2.is_(False))
-        return keyset_page(
-            self._s, Patient, filters, after_seq=after_seq, limit=limit, options=_WITH_CHILDREN
-        )
+        page = keyset_page(self._s, Patient, filters, after_seq=after_seq, limit=limit, seek=seek)
+        load_collections(self._s, page.rows, *_CHILDREN)
+        return page

@@ -9,7 +9,7 @@ from typing import TypeVar
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 
-from bhlink.store.queries.paging import Page, keyset_page
+from bhlink.store.queries.paging import Page, changed_after, keyset_page
 from bhlink.store.tables import Location, Payer, Provider
 
 DirectoryRecord = TypeVar("DirectoryRecord", Provider, Location, Payer)
@@ -80,8 +80,11 @@ class PracticeQueries:
     ) -> Page[DirectoryRecord]:
         """A page of directory records in change order."""
         filters: list[ColumnElement[bool]] = [model.integration_id == integration_id]
+        seek: list[ColumnElement[bool]] = []
         if updated_after is not None:
-            filters.append(model.updated_at > updated_after)
+            changed, start = changed_after(model, integration_id, updated_after)
+            filters.append(changed)
+            seek.append(start)
         if status is not None:
             filters.append(model.status == status)
-        return keyset_page(self._s, model, filters, after_seq=after_seq, limit=limit)
+        return keyset_page(self._s, model, filters, after_seq=after_seq, limit=limit, seek=seek)

@@ -6,14 +6,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, Select, or_, select
+from sqlalchemy.orm import Session
 
-from bhlink.store.queries.paging import Page, keyset_page
+from bhlink.domain.scheduling import MAX_DURATION
+from bhlink.store.queries.loading import load_collections
+from bhlink.store.queries.paging import Page, changed_after, keyset_page
 from bhlink.store.queries.patients import _on_caseload
 from bhlink.store.tables import Appointment, AppointmentAttendee, Patient
-
-_WITH_ATTENDEES = (selectinload(Appointment.attendees),)
 
 
 @dataclass(frozen=True)
@@ -45,21 +45,25 @@ class AppointmentQueries:
 
     def get(self, integration_id: str, appointment_id: str) -> Appointment | None:
         """An appointment of this integration with its attendees, or None."""
-        return self._s.scalar(
-            select(Appointment)
-            .where(Appointment.id == appointment_id, Appointment.integration_id == integration_id)
-            .options(*_WITH_ATTENDEES)
+        return self._one(
+            select(Appointment).where(
+                Appointment.id == appointment_id, Appointment.integration_id == integration_id
+            )
         )
+
+    def _one(self, query: Select[Appointment]) -> Appointment | None:
+        appointment = self._s.scalar(query)
+        if appointment is not None:
+            load_collections(self._s, [appointment], Appointment.attendees)
+        return appointment
 
     def by_reference(self, integration_id: str, reference_id: str) -> Appointment | None:
         """An appointment by the caller's referenceId."""
-        return self._s.scalar(
-            select(Appointment)
-            .where(
+        return self._one(
+            select(Appointment).where(
                 Appointment.integration_id == integration_id,
                 Appointment.reference_id == reference_id,
             )
-            .options(*_WITH_ATTENDEES)
         )
 
     def overlapping(
@@ -76,6 +80,10 @@ class AppointmentQueries:
             Appointment.integration_id == integration_id,
             Appointment.provider_id == provider_id,
             Appointment.start_time < end,
+            # No appointment lasts longer than MAX_DURATION, so one that overlaps [start, end)
+            # started after start - MAX_DURATION: the provider-time index range stays a day
+            # wide instead of the provider's whole history.
+            Appointment.start_time > start - MAX_DURATION,
             Appointment.end_time > start,
             Appointment.status.in_(blocking_statuses),
         )
@@ -88,6 +96,7 @@ class AppointmentQueries:
     ) -> Page[Appointment]:
         """A page of appointments in change order."""
         filters: list[ColumnElement[bool]] = [Appointment.integration_id == integration_id]
+        seek: list[ColumnElement[bool]] = []
         if flt.patient_id is not None:
             filters.append(_involves_patient(flt.patient_id))
         if flt.provider_id is not None:
@@ -101,7 +110,9 @@ class AppointmentQueries:
         if flt.start_to is not None:
             filters.append(Appointment.start_time < flt.start_to)
         if flt.updated_after is not None:
-            filters.append(Appointment.updated_at > flt.updated_after)
+            changed, start = changed_after(Appointment, integration_id, flt.updated_after)
+            filters.append(changed)
+            seek.append(start)
         if flt.caseload_provider_ids is not None:
             ids = flt.caseload_provider_ids
             visible_patients = select(Patient.id).where(_on_caseload(ids))
@@ -115,6 +126,8 @@ class AppointmentQueries:
                     Appointment.id.in_(attended),
                 )
             )
-        return keyset_page(
-            self._s, Appointment, filters, after_seq=after_seq, limit=limit, options=_WITH_ATTENDEES
+        page = keyset_page(
+            self._s, Appointment, filters, after_seq=after_seq, limit=limit, seek=seek
         )
+        load_collections(self._s, page.rows, Appointment.attendees)
+        return page

@@ -83,6 +83,8 @@ class CareTeamMember(Base):
 
 
 Index("ix_patients_sync", Patient.integration_id, Patient.change_seq)
+# updatedAfter: counts the changed records and finds the first of them (queries.paging).
+Index("ix_patients_updated", Patient.integration_id, Patient.updated_at)
 Index("uq_patients_mrn", Patient.integration_id, Patient.mrn, unique=True)
 Index("uq_patients_reference", Patient.integration_id, Patient.reference_id, unique=True)
 Index("ix_patients_primary_provider", Patient.integration_id, Patient.primary_provider_id)

@@ -54,6 +54,8 @@ class AppointmentAttendee(Base):
 
 
 Index("ix_appointments_sync", Appointment.integration_id, Appointment.change_seq)
+# updatedAfter: counts the changed records and finds the first of them (queries.paging).
+Index("ix_appointments_updated", Appointment.integration_id, Appointment.updated_at)
 Index(
     "uq_appointments_reference", Appointment.integration_id, Appointment.reference_id, unique=True
 )
