@@ -209,9 +209,11 @@ def upsert(
     problems += _check_telehealth_pos(appt)
     if problems:
         raise InvalidInput(detail="the appointment times are not valid", errors=problems)
+    # Take the tenant's change lock before checking the schedule and the authorization: two
+    # concurrent bookings of one slot then see each other instead of both passing the check.
+    seq, at = stamp_new(uow, appt)
     _check_overlap(uow, actor, appt)
     authorizations.check_appointment(uow, actor, appt, body.authorization_override)
-    seq, at = stamp_new(uow, appt)
     uow.add(appt)
     _flush(uow)
     _record(uow, actor, appt, "appointment.created", seq, at, ["*"])
@@ -308,11 +310,11 @@ def _update(
         raise InvalidInput(detail="the appointment times are not valid", errors=problems)
     if not changed:
         return appt
+    seq, at = stamp_update(uow, appt)  # the change lock first, as in upsert
     if {"startTime", "endTime", "providerId"} & set(changed):
         _check_overlap(uow, actor, appt)
     if _AUTHORIZATION_FIELDS & set(changed):
         authorizations.check_appointment(uow, actor, appt, body.authorization_override)
-    seq, at = stamp_update(uow, appt)
     _flush(uow)
     _record(uow, actor, appt, "appointment.updated", seq, at, changed)
     authorizations.refresh_for_patient(uow, actor, appt.patient_id)
