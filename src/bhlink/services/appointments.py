@@ -26,11 +26,11 @@ from bhlink.schemas.appointments import (
 from bhlink.services import audit, authorizations, outbox
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
-from bhlink.services.records import stamp_new, stamp_update
+from bhlink.services.records import flush_unique_reference, stamp_new, stamp_update
 from bhlink.store.queries.paging import Page
 from bhlink.store.queries.scheduling import AppointmentFilter
 from bhlink.store.tables import Appointment, AppointmentAttendee, Location, Provider
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 _STATUS_EVENTS = {
     AppointmentStatus.CANCELLED: "appointment.cancelled",
@@ -232,14 +232,7 @@ def _check_telehealth_pos(appt: Appointment) -> list[FieldProblem]:
 
 
 def _flush(uow: UnitOfWork) -> None:
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail="another appointment has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, "appointment")
 
 
 def _record(

@@ -51,11 +51,11 @@ from bhlink.services import audit, objective_hooks, outbox, risk_flags
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.assessment_settings import BaselineMode, MbcSettings, load
 from bhlink.services.context import Actor
-from bhlink.services.records import stamp_new
+from bhlink.services.records import flush_unique_reference, stamp_new
 from bhlink.store.queries.assessments import ResultFilter
 from bhlink.store.queries.paging import Page
 from bhlink.store.tables import AssessmentBaseline, AssessmentResult, Patient, Provider
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 # A device clock a little ahead of ours is not a result from the future.
 CLOCK_SKEW = timedelta(minutes=5)
@@ -183,14 +183,7 @@ def record(
     )
     seq, at = stamp_new(uow, result)
     uow.add(result)
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail="another result has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, "result")
     audit.record(
         uow,
         actor,

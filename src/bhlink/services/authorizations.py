@@ -38,11 +38,11 @@ from bhlink.schemas.billing import AuthorizationOverride, AuthorizationWrite
 from bhlink.services import audit, billing_setup, outbox, tasks
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
-from bhlink.services.records import apply_changes, stamp_new, stamp_update
+from bhlink.services.records import apply_changes, flush_unique_reference, stamp_new, stamp_update
 from bhlink.store.queries.billing import AuthorizationFilter
 from bhlink.store.queries.paging import Page
 from bhlink.store.tables import Appointment, Authorization, AuthorizationAlert, Payer
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 ALERT_KINDS = ("exhausted", "low_units", "expiring")
 
@@ -443,14 +443,7 @@ def upsert(
             return _view(uow, actor, row), False
         seq, at = stamp_update(uow, row)
         event = "authorization.updated"
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail="another authorization has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, "authorization")
     audit.record(
         uow,
         actor,

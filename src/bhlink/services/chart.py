@@ -22,10 +22,10 @@ from bhlink.schemas.base import WriteModel
 from bhlink.services import audit, outbox
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
-from bhlink.services.records import stamp_new, stamp_update
+from bhlink.services.records import flush_unique_reference, stamp_new, stamp_update
 from bhlink.store.queries.paging import Page
 from bhlink.store.tables import PatientAllergy, PatientDiagnosis, PatientMedication, Provider
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 ChartRow = PatientDiagnosis | PatientMedication | PatientAllergy
 
@@ -138,14 +138,7 @@ def _save(
     seq, at = stamp_new(uow, row) if created else stamp_update(uow, row)
     if created:
         uow.add(row)
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail=f"another {kind.resource} has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, kind.resource)
     event = f"{kind.resource}.{'created' if created else 'updated'}"
     audit.record(
         uow,

@@ -33,7 +33,7 @@ from bhlink.services.charges import mark_void
 from bhlink.services.claim_builder import ClaimDraft
 from bhlink.services.context import Actor
 from bhlink.services.crypto import SecretBox
-from bhlink.services.records import stamp_new, stamp_update
+from bhlink.services.records import flush_unique_reference, stamp_new, stamp_update
 from bhlink.store.queries.claims import ClaimFilter
 from bhlink.store.queries.paging import Page
 from bhlink.store.tables import (
@@ -45,7 +45,7 @@ from bhlink.store.tables import (
     LedgerEntry,
     RemittanceClaim,
 )
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 REVIEW_LINK_SECONDS = 900
 _STATUS_EVENTS = {
@@ -328,14 +328,7 @@ def _save_claim(
             charge.status = "billed"
             charge.claim_id = claim.id
             stamp_update(uow, charge)
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail="another claim has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, "claim")
     if not problems:
         _generate_file(uow, actor, claim, draft)
     record_event(uow, actor, claim, None, "api", at=at)

@@ -23,10 +23,10 @@ from bhlink.schemas.documents import ConsentWrite
 from bhlink.services import audit, outbox
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
-from bhlink.services.records import stamp_new, stamp_update
+from bhlink.services.records import flush_unique_reference, stamp_new, stamp_update
 from bhlink.store.queries.paging import Page
 from bhlink.store.tables import Consent, Patient
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 
 def in_force(consent: Consent, today: date | None = None) -> bool:
@@ -116,14 +116,7 @@ def create(uow: UnitOfWork, actor: Actor, patient_id: str, body: ConsentWrite) -
     )
     seq, at = stamp_new(uow, consent)
     uow.add(consent)
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail="another consent has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, "consent")
     _record(uow, actor, consent, EventType.CONSENT_CREATED, seq, at)
     return consent
 

@@ -18,12 +18,12 @@ from bhlink.events.event_types import EventType
 from bhlink.services import audit, outbox
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
-from bhlink.services.records import stamp_new
+from bhlink.services.records import flush_unique_reference, stamp_new
 from bhlink.store.blobs import BlobNotFound, DocumentStorage
 from bhlink.store.queries.documents import DocumentFilter
 from bhlink.store.queries.paging import Page
 from bhlink.store.tables import Document
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 
 class DocumentIntegrityError(Conflict):
@@ -78,14 +78,7 @@ def upload(
     )
     seq, at = stamp_new(uow, row)
     uow.add(row)
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail="another document has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, "document")
     # Written after the row passed its constraints; a later rollback leaves only an
     # unreferenced content-addressed file.
     row.storage_key = storage.put(actor.integration_id, digest, upload.data)

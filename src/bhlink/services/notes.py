@@ -35,7 +35,6 @@ from bhlink.domain.codes import (
     validate_service_code,
 )
 from bhlink.domain.errors import (
-    Conflict,
     FieldProblem,
     Forbidden,
     InvalidInput,
@@ -49,7 +48,7 @@ from bhlink.schemas.notes import AddendumWrite, NoteContent, NotePatch, NoteWrit
 from bhlink.services import audit, outbox, tasks
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
-from bhlink.services.records import stamp_new, stamp_update
+from bhlink.services.records import flush_unique_reference, stamp_new, stamp_update
 from bhlink.services.rules import rule_errors
 from bhlink.store.queries.notes import NoteFilter, attendee_patients
 from bhlink.store.queries.paging import Page
@@ -60,7 +59,7 @@ from bhlink.store.tables import (
     NoteVersion,
     Provider,
 )
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 PSYCHOTHERAPY_NOTE = rules.NoteType.PSYCHOTHERAPY_NOTE.value
 # Reasons that correct signed content: POST /amend accepts only these (addenda take any).
@@ -386,14 +385,7 @@ def _check_times(row: ClinicalNote) -> None:
 
 
 def _flush(uow: UnitOfWork) -> None:
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail="another note has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, "note")
 
 
 def _record(

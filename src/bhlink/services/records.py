@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from bhlink.domain.clock import utcnow
-from bhlink.store.unit_of_work import UnitOfWork
+from bhlink.domain.errors import Conflict, FieldProblem
+from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
 
 
 class Stampable(Protocol):
@@ -50,3 +51,15 @@ def apply_changes(record: Any, values: Mapping[str, Any]) -> list[str]:
             setattr(record, name, value)
             changed.append(name)
     return changed
+
+
+def flush_unique_reference(uow: UnitOfWork, kind: str) -> None:
+    """Flush; a unique violation there is a referenceId used twice: a 409 naming the field."""
+    try:
+        uow.flush()
+    except UniqueViolation as exc:
+        raise Conflict(
+            detail=f"another {kind} has this referenceId",
+            errors=[FieldProblem("referenceId", "already used")],
+            code="duplicate_reference",
+        ) from exc

@@ -50,12 +50,12 @@ from bhlink.schemas.treatment_plans import (
 from bhlink.services import audit, objective_hooks, outbox, tasks
 from bhlink.services.access import ensure_patient_visible, not_found, require
 from bhlink.services.context import Actor
-from bhlink.services.records import stamp_new, stamp_update
+from bhlink.services.records import flush_unique_reference, stamp_new, stamp_update
 from bhlink.services.rules import rule_errors
 from bhlink.store.queries.paging import Page
 from bhlink.store.queries.plans import PlanFilter
 from bhlink.store.tables import PlanItem, PlanSignature, PlanVersion, Provider, TreatmentPlan
-from bhlink.store.unit_of_work import UniqueViolation, UnitOfWork
+from bhlink.store.unit_of_work import UnitOfWork
 
 _ID_FIELDS = {
     "problem": ("problemId", "prb"),
@@ -375,14 +375,7 @@ def _create(uow: UnitOfWork, actor: Actor, body: PlanWrite, settings: Settings) 
 
 
 def _flush(uow: UnitOfWork) -> None:
-    try:
-        uow.flush()
-    except UniqueViolation as exc:
-        raise Conflict(
-            detail="another treatment plan has this referenceId",
-            errors=[FieldProblem("referenceId", "already used")],
-            code="duplicate_reference",
-        ) from exc
+    flush_unique_reference(uow, "treatment plan")
 
 
 def _update(
