@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 from bhlink.domain.clock import utcnow
 from bhlink.domain.identifiers import npi_check_digit
+from bhlink.domain.synthetic import FIRST_NAMES, LAST_NAMES
 from bhlink.schemas.appointments import AppointmentWrite, StatusChange
 from bhlink.schemas.directory import LocationWrite, PayerWrite, ProviderWrite
 from bhlink.schemas.patients import PatientWrite
@@ -20,58 +21,10 @@ from bhlink.store.tables import Location, Patient, Provider
 from bhlink.store.unit_of_work import UnitOfWork
 
 DEMO_INTEGRATION_ID = "int_demo"
-FIRST = [
-    "Avery",
-    "Jordan",
-    "Riley",
-    "Morgan",
-    "Casey",
-    "Taylor",
-    "Quinn",
-    "Jamie",
-    "Rowan",
-    "Skyler",
-    "Emerson",
-    "Harper",
-    "Reese",
-    "Dakota",
-    "Sage",
-    "Elliot",
-    "Finley",
-    "Hayden",
-    "Kendall",
-    "Logan",
-    "Parker",
-    "Sawyer",
-    "Blake",
-    "Drew",
-]
-LAST = [
-    "Nguyen",
-    "Garcia",
-    "Patel",
-    "Johnson",
-    "Kim",
-    "Okafor",
-    "Martinez",
-    "Smith",
-    "Chen",
-    "Williams",
-    "Brown",
-    "Lopez",
-    "Singh",
-    "Davis",
-    "Hernandez",
-    "Wilson",
-    "Anderson",
-    "Thomas",
-    "Moore",
-    "Jackson",
-    "Lee",
-    "Walker",
-    "Young",
-    "Hall",
-]
+# The demo draws from the first 24 names of the synthetic generator's lists, so the same seed
+# keeps giving the same demo practice.
+FIRST = FIRST_NAMES[:24]
+LAST = LAST_NAMES[:24]
 CITIES = [
     ("Seattle", "WA", "98101"),
     ("Tacoma", "WA", "98402"),
